@@ -1,0 +1,93 @@
+"""``LLMTeam``: the ``AgentTeam`` built on pydantic-ai agents over the configured models."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
+from learnpath.agents import curriculum, editor, intent, quiz, resources, tutorial, validator
+from learnpath.agents.search import SearchProvider
+from learnpath.agents.team import ConceptBrief
+from learnpath.domain.content import Quiz, ResourceList, Tutorial
+from learnpath.domain.request import LearningRequest
+from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
+from learnpath.llm.guard import Sleep
+from learnpath.llm.models import AGENT_NAMES, OFFLINE, check_agent_models, model_for
+from learnpath.settings import Settings
+
+MIN_OUTPUT_RETRIES = 2
+
+
+class LLMTeam:
+    """The seven agents, each on its own (possibly shared) guarded model.
+
+    ``today`` supplies the date hour budgets are computed from (a deadline is a date);
+    ``search`` is the optional web search for resources; ``sleep`` is the retry back-off
+    sleep (tests pass a fake to avoid waiting).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        search: SearchProvider | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        check_agent_models(settings)
+        models = {name: model_for(settings, name, sleep=sleep) for name in AGENT_NAMES}
+        retries = max(MIN_OUTPUT_RETRIES, settings.output_retries)
+        self._labels = sorted({m.label for m in models.values()})
+        self._today = today
+        self._search = search
+        self._intent = intent.build(models["intent"], retries)
+        self._curriculum = curriculum.CurriculumAgents(models["curriculum"], retries)
+        self._validator = validator.build(models["validator"], retries)
+        self._editor = editor.build(models["editor"], retries)
+        self._tutorial = tutorial.build(models["tutorial"], retries)
+        self._resources = resources.build(models["resources"], retries)
+        self._quiz = quiz.build(models["quiz"], retries)
+
+    @property
+    def generated_by(self) -> str:
+        """``offline`` when every agent is offline, else the model name(s) in use."""
+        labels = [label for label in self._labels if label != OFFLINE] or [OFFLINE]
+        if len(labels) < len(self._labels):
+            labels.append(OFFLINE)
+        return " + ".join(labels)
+
+    async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis:
+        return await intent.analyse(self._intent, request, self._today())
+
+    async def design_curriculum(
+        self, request: LearningRequest, intent: IntentAnalysis
+    ) -> Framework:
+        return await curriculum.design(self._curriculum, request, intent, self._today())
+
+    async def validate_structure(
+        self, request: LearningRequest, intent: IntentAnalysis, framework: Framework
+    ) -> ValidationResult:
+        return await validator.validate(
+            self._validator, request, intent, framework, self._today()
+        )
+
+    async def edit_roadmap(
+        self,
+        request: LearningRequest,
+        framework: Framework,
+        issues: list[Issue],
+        feedback: str | None,
+    ) -> EditPlan:
+        return await editor.plan_edits(
+            self._editor, request, framework, issues, feedback, self._today()
+        )
+
+    async def write_tutorial(self, brief: ConceptBrief) -> Tutorial:
+        return await tutorial.write(self._tutorial, brief)
+
+    async def recommend_resources(self, brief: ConceptBrief) -> ResourceList:
+        return await resources.recommend(self._resources, brief, self._search)
+
+    async def write_quiz(self, brief: ConceptBrief) -> Quiz:
+        return await quiz.write(self._quiz, brief)

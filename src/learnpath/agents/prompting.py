@@ -1,0 +1,118 @@
+"""Prompt templates and the structured-output agent wrapper every agent module uses.
+
+Templates live in ``agents/prompts/<name>.md`` (a ``<name>.<language>.md`` file, when
+present, wins for that language) and use ``$language_name`` / ``$language`` placeholders, so
+the model writes in the learner's language. The user prompt is a one-line task plus the
+input as JSON (``learnpath.llm.context``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from string import Template
+from typing import Any, Generic, TypeVar
+
+from pydantic_ai import Agent
+from pydantic_ai.exceptions import AgentRunError
+
+from learnpath.agents.team import ConceptBrief
+from learnpath.llm.context import render_context
+from learnpath.llm.errors import ModelCallError, error_for
+from learnpath.llm.guard import GuardedModel
+
+T = TypeVar("T")
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "Simplified Chinese (简体中文)",
+    "es": "Spanish (español)",
+    "fr": "French (français)",
+    "de": "German (Deutsch)",
+    "ja": "Japanese (日本語)",
+    "pt": "Portuguese (português)",
+}
+
+
+@cache
+def _template(name: str, language: str) -> Template:
+    folder = files("learnpath.agents").joinpath("prompts")
+    localized = folder.joinpath(f"{name}.{language}.md")
+    source = localized if localized.is_file() else folder.joinpath(f"{name}.md")
+    return Template(source.read_text(encoding="utf-8"))
+
+
+def instructions(name: str, language: str) -> str:
+    """The system instructions of prompt ``name`` for output in ``language``."""
+    return _template(name, language).substitute(
+        language=language, language_name=LANGUAGE_NAMES.get(language, language)
+    )
+
+
+def user_prompt(task: str, context: dict[str, Any]) -> str:
+    return f"{task}\n\n{render_context(context)}"
+
+
+def brief_context(brief: ConceptBrief) -> dict[str, Any]:
+    """What a content agent is told about its concept."""
+    request = brief.request
+    return {
+        "language": request.language,
+        "request": {
+            "goal": request.goal,
+            "level": request.level.value,
+            "background": request.background,
+            "preferences": [p.value for p in request.preferences],
+            "language": request.language,
+        },
+        "intent": {"target_role": brief.intent.target_role, "domain": brief.intent.domain},
+        "roadmap_title": brief.roadmap_title,
+        "stage": {"id": brief.stage.id, "name": brief.stage.name},
+        "module": {"id": brief.module.id, "name": brief.module.name},
+        "concept": brief.concept.model_dump(mode="json"),
+        "instructions": brief.instructions,
+    }
+
+
+@dataclass
+class StructuredAgent(Generic[T]):
+    """A pydantic-ai agent with a typed output, its prompt template and its model's label."""
+
+    prompt: str
+    agent: Agent[Any, T]
+    model: GuardedModel
+
+    async def ask(
+        self, task: str, context: dict[str, Any], language: str, *, deps: Any = None
+    ) -> T:
+        """Run the agent once; any failure that survives the retries is a ``ModelCallError``."""
+        try:
+            result = await self.agent.run(
+                user_prompt(task, context),
+                instructions=instructions(self.prompt, language),
+                deps=deps,
+            )
+        except ModelCallError:
+            raise
+        except (AgentRunError, TimeoutError) as exc:
+            raise error_for(exc, model=self.model.label) from exc
+        return result.output
+
+
+def structured_agent(
+    prompt: str,
+    model: GuardedModel,
+    output_type: type[T],
+    output_retries: int,
+    *,
+    name: str,
+) -> StructuredAgent[T]:
+    """Build a ``StructuredAgent`` whose output is validated (and re-asked) ``output_retries`` times."""
+    agent: Agent[Any, T] = Agent(
+        model,
+        output_type=output_type,
+        name=name,
+        retries={"output": output_retries},
+    )
+    return StructuredAgent(prompt=prompt, agent=agent, model=model)

@@ -1,0 +1,91 @@
+"""Run one leased job: keep its lease alive, and make sure any failure reaches the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from learnpath.store import Lease, LeaseLost, Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Lease], Coroutine[Any, Any, None]]
+
+
+def worker_identity(kind: str = "worker") -> str:
+    """A lease owner name that tells an operator where the job runs."""
+    return f"{kind}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class JobRunner:
+    """Runs a handler under a lease, renewing it every ``lease_seconds / 3``.
+
+    When the lease is lost (the job was reclaimed after this worker stalled) the
+    handler is cancelled: its writes would be rejected by fencing anyway. Any other
+    exception fails the task in the same transaction that ends the job.
+    """
+
+    def __init__(self, store: Store, handler: Handler) -> None:
+        self.store = store
+        self.handler = handler
+
+    async def run(self, lease: Lease) -> None:
+        work = asyncio.create_task(self.handler(lease), name=f"job-{lease.job_id}")
+        beat = asyncio.create_task(self._heartbeat(lease, work), name=f"heartbeat-{lease.job_id}")
+        try:
+            await work
+        except LeaseLost:
+            log.warning("job %s: lease lost, stopped without writing", lease.job_id)
+        except asyncio.CancelledError:
+            if not beat.done() or not beat.result():
+                raise
+            log.warning("job %s: lease lost during the run; stopped", lease.job_id)
+        except Exception as exc:
+            await self._record_failure(lease, exc)
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+
+    async def _heartbeat(self, lease: Lease, work: asyncio.Task[None]) -> bool:
+        """Renew until the work ends; returns True when the lease was lost."""
+        interval = self.store.lease_seconds / 3
+        while not work.done():
+            await asyncio.sleep(interval)
+            try:
+                if not await self.store.heartbeat(lease):
+                    work.cancel()
+                    return True
+            except Exception:
+                log.warning("job %s: heartbeat failed; will try again", lease.job_id, exc_info=True)
+        return False
+
+    async def _record_failure(self, lease: Lease, exc: Exception) -> None:
+        reference = uuid.uuid4().hex[:12]
+        log.error("job %s failed (reference %s)", lease.job_id, reference, exc_info=exc)
+        try:
+            state = await self.store.load_run_state(lease.task_id)
+            step = state.task.current_step
+            await self.store.fail_run(
+                lease,
+                None,
+                None,
+                step=step,
+                code="internal_error",
+                message=(
+                    f"An unexpected {type(exc).__name__} stopped the {step} step "
+                    f"(reference {reference} in the worker's log). Retry the task; "
+                    "if it fails again, report the reference."
+                ),
+            )
+        except LeaseLost:
+            log.warning("job %s: lease lost while recording its failure", lease.job_id)
+        except Exception:
+            # The lease will expire and the reconciler retries the job: the failure is not lost.
+            log.exception(
+                "job %s: could not record its failure; the reconciler will retry it", lease.job_id
+            )

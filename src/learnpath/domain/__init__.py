@@ -1,0 +1,1 @@
+"""Pure models and rules of learnpath. Imports no framework but pydantic."""

@@ -1,0 +1,69 @@
+"""What a learner asks for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SUPPORTED_LANGUAGES = ("en", "zh", "es", "fr", "de", "ja", "pt")
+
+
+class Level(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class ContentPreference(StrEnum):
+    TEXT = "text"
+    VIDEO = "video"
+    HANDS_ON = "hands_on"
+    PROJECTS = "projects"
+
+
+class LearningRequest(BaseModel):
+    """A learner's goal and constraints, validated at the edge of the system."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    goal: str = Field(min_length=3, max_length=2000, examples=["Become a backend engineer"])
+    level: Level = Level.BEGINNER
+    hours_per_week: int = Field(default=8, ge=1, le=168)
+    deadline: dt.date | None = Field(
+        default=None, description="Date the learner wants to finish by"
+    )
+    weeks: int | None = Field(default=None, ge=1, le=520, description="Alternative to a deadline")
+    background: str = Field(default="", max_length=2000)
+    tech_stack: list[str] = Field(default_factory=list, max_length=30)
+    preferences: list[ContentPreference] = Field(default_factory=list, max_length=4)
+    language: str = Field(default="en", description="Output language (ISO 639-1)")
+    review: bool = Field(default=False, description="Pause for human review of the curriculum")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.lower()
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("tech_stack")
+    @classmethod
+    def _short_items(cls, value: list[str]) -> list[str]:
+        cleaned = [item.strip() for item in value if item.strip()]
+        if any(len(item) > 60 for item in cleaned):
+            raise ValueError("each tech_stack item must be at most 60 characters")
+        return cleaned
+
+    def available_weeks(self, today: dt.date) -> int:
+        """Weeks the learner has: from ``weeks``, else the deadline, else 12."""
+        if self.weeks is not None:
+            return self.weeks
+        if self.deadline is not None:
+            return max(1, (self.deadline - today).days // 7)
+        return 12
+
+    def hour_budget(self, today: dt.date) -> int:
+        return self.available_weeks(today) * self.hours_per_week

@@ -1,0 +1,157 @@
+"""Which model each agent talks to, resolved from ``Settings``.
+
+``LEARNPATH_MODEL`` (and each value of ``LEARNPATH_AGENT_MODELS``) takes one of:
+
+* unset, empty or ``offline`` — the built-in offline model (deterministic sample content);
+* any pydantic-ai model string ``provider:model``, e.g. ``openai-chat:gpt-4o``,
+  ``deepseek:deepseek-chat``, ``anthropic:claude-sonnet-4-5``, ``ollama:llama3.2``;
+  ``LEARNPATH_MODEL_API_KEY``, when set, is passed to that provider (otherwise the provider
+  reads its own variable, e.g. ``OPENAI_API_KEY``);
+* an OpenAI-compatible base URL ``http[s]://host[:port]/path[#model-name]``, e.g.
+  ``http://127.0.0.1:8080/v1`` (llama.cpp) or ``http://gpu-box:8000/v1#Qwen/Qwen2.5-7B-Instruct``
+  (vLLM). The fragment names the model sent in each request (``default`` when absent); the
+  API key is ``LEARNPATH_MODEL_API_KEY`` or a placeholder for servers that need none.
+
+``LEARNPATH_AGENT_MODELS`` maps an agent name (``intent``, ``curriculum``, ``validator``,
+``editor``, ``tutorial``, ``resources``, ``quiz``) to its own model, e.g.
+``LEARNPATH_AGENT_MODELS='{"tutorial": "openai-chat:gpt-4o-mini"}'``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic_ai.models import Model, infer_model
+from pydantic_ai.providers import Provider, infer_provider, infer_provider_class
+
+from learnpath.llm.errors import MODEL_MISCONFIGURED, ModelCallError
+from learnpath.llm.guard import GuardedModel, Sleep
+from learnpath.llm.limits import process_limiter
+from learnpath.llm.offline import offline_model
+from learnpath.llm.retry import RetryPolicy
+from learnpath.settings import Settings
+
+AGENT_NAMES = ("intent", "curriculum", "validator", "editor", "tutorial", "resources", "quiz")
+OFFLINE = "offline"
+DEFAULT_URL_MODEL = "default"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed model setting: what kind, which model, and where (for a base URL)."""
+
+    kind: Literal["offline", "pydantic_ai", "base_url"]
+    model: str
+    base_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        """A display name safe to show and log: no credentials, no query string."""
+        if self.kind == "base_url" and self.base_url is not None:
+            return f"{self.model}@{_safe_url(self.base_url)}"
+        return self.model
+
+
+def parse_model_spec(value: str | None) -> ModelSpec:
+    """Parse a ``LEARNPATH_MODEL``-style value (see the module docstring for the syntax)."""
+    text = (value or "").strip()
+    if not text or text.lower() == OFFLINE:
+        return ModelSpec(kind="offline", model=OFFLINE)
+    if text.startswith(("http://", "https://")):
+        url, _, fragment = text.partition("#")
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise _misconfigured(f"the model URL {_safe_url(url)!r} has no host")
+        return ModelSpec(kind="base_url", model=fragment or DEFAULT_URL_MODEL, base_url=url)
+    provider, sep, name = text.partition(":")
+    if not sep or not provider or not name:
+        raise _misconfigured(
+            f"{text!r} is not a model: use provider:model (e.g. openai-chat:gpt-4o), an "
+            "OpenAI-compatible base URL such as http://127.0.0.1:8080/v1#model-name, or offline"
+        )
+    try:
+        infer_provider_class(provider)
+    except ValueError:
+        raise _misconfigured(f"unknown model provider {provider!r} in {text!r}") from None
+    return ModelSpec(kind="pydantic_ai", model=text)
+
+
+def spec_for_agent(settings: Settings, agent: str) -> ModelSpec:
+    """The model an agent uses: its override in ``agent_models``, else ``settings.model``."""
+    return parse_model_spec(settings.agent_models.get(agent, settings.model))
+
+
+def check_agent_models(settings: Settings) -> None:
+    """Refuse overrides for agents that do not exist (a typo would silently be ignored)."""
+    unknown = sorted(set(settings.agent_models) - set(AGENT_NAMES))
+    if unknown:
+        raise _misconfigured(
+            f"LEARNPATH_AGENT_MODELS names unknown agents {', '.join(unknown)}; "
+            f"known agents are {', '.join(AGENT_NAMES)}"
+        )
+
+
+def build_remote_model(spec: ModelSpec, api_key: str | None) -> Model:
+    """The pydantic-ai model for a non-offline spec. Nothing is sent until it is used."""
+    if spec.kind == "base_url":
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.openai import OpenAIProvider
+
+        provider = OpenAIProvider(base_url=spec.base_url, api_key=api_key or "not-needed")
+        return OpenAIChatModel(spec.model, provider=provider)
+    if spec.kind == "pydantic_ai":
+        try:
+            return infer_model(spec.model, provider_factory=_provider_factory(api_key))
+        except Exception as exc:  # provider constructors raise assorted errors (missing key…)
+            raise _misconfigured(
+                f"cannot set up the model {spec.model!r} ({type(exc).__name__}); check "
+                "LEARNPATH_MODEL and LEARNPATH_MODEL_API_KEY"
+            ) from None
+    raise ValueError("the offline model is built by learnpath.llm.offline_model")
+
+
+def _provider_factory(api_key: str | None) -> Any:
+    def factory(name: str) -> Provider[Any]:
+        if api_key is None:
+            return infer_provider(name)
+        provider_class: Any = infer_provider_class(name)
+        result: Provider[Any] = provider_class(api_key=api_key)
+        return result
+
+    return factory
+
+
+def _safe_url(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _misconfigured(detail: str) -> ModelCallError:
+    return ModelCallError(MODEL_MISCONFIGURED, f"Model configuration error: {detail}.")
+
+
+def policy_from(settings: Settings) -> RetryPolicy:
+    """The transport retry policy configured by ``LEARNPATH_MODEL_RETRIES``."""
+    return RetryPolicy(retries=settings.model_retries)
+
+
+def model_for(settings: Settings, agent: str, *, sleep: Sleep = asyncio.sleep) -> GuardedModel:
+    """The guarded model ``agent`` runs on: offline or remote, behind the shared limiter."""
+    spec = spec_for_agent(settings, agent)
+    inner = offline_model() if spec.kind == "offline" else build_remote_model(
+        spec, settings.model_api_key
+    )
+    return GuardedModel(
+        inner,
+        label=spec.label,
+        limiter=process_limiter(settings.model_concurrency),
+        timeout=settings.model_timeout_seconds,
+        policy=policy_from(settings),
+        sleep=sleep,
+    )

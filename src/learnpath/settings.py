@@ -1,0 +1,107 @@
+"""Configuration: one validated ``Settings`` object, built explicitly where needed.
+
+Every variable is read with the ``LEARNPATH_`` prefix, from the environment or a
+``.env`` file in the working directory. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Executor(StrEnum):
+    LOCAL = "local"
+    CELERY = "celery"
+
+
+class AuthMode(StrEnum):
+    TOKEN = "token"
+    NONE = "none"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("learnpath", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """All of learnpath's configuration (see the README's table)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEARNPATH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    executor: Executor = Executor.LOCAL
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    model: str | None = None
+    model_api_key: str | None = Field(default=None, repr=False)
+    agent_models: dict[str, str] = Field(default_factory=dict)
+    auth: AuthMode = AuthMode.TOKEN
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Job queue
+    lease_seconds: float = Field(default=30.0, gt=0)
+    poll_seconds: float = Field(default=2.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    worker_concurrency: int = Field(default=500, ge=1)
+    publish_deadline_seconds: float = Field(default=60.0, gt=0)
+
+    # Workflow and model limits
+    max_edit_rounds: int = Field(default=2, ge=0, le=10)
+    content_concurrency: int = Field(default=4, ge=1, le=64)
+    model_concurrency: int = Field(default=32, ge=1)
+    model_timeout_seconds: float = Field(default=120.0, gt=0)
+    model_retries: int = Field(default=3, ge=0, le=10)
+    output_retries: int = Field(default=2, ge=0, le=10)
+
+    # HTTP
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _auth_only_off_on_loopback(self) -> Settings:
+        if self.auth is AuthMode.NONE and not is_loopback(self.host):
+            raise ValueError(
+                f"LEARNPATH_AUTH=none is only allowed on a loopback host, not {self.host!r}; "
+                "create a user with `learnpath user create NAME` and use token auth"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in effect: the configured one or a SQLite file in the data dir."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'learnpath.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain ``postgresql://`` and ``sqlite://`` URLs and pick the async drivers."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

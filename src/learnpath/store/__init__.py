@@ -1,0 +1,41 @@
+"""Persistence: one ``Store`` whose methods are named after what the app needs."""
+
+from __future__ import annotations
+
+from learnpath.settings import Settings
+from learnpath.store.base import Conflict, Lease, LeaseLost, NotFound
+from learnpath.store.commands import CommandQueries
+from learnpath.store.diagnostics import DiagnosticQueries, QueueReport
+from learnpath.store.engine import Engines, make_engines
+from learnpath.store.reads import Page, ReadQueries
+from learnpath.store.runs import RunQueries, RunState
+from learnpath.store.users import UserQueries
+
+
+class Store(CommandQueries, RunQueries, ReadQueries, UserQueries, DiagnosticQueries):
+    """Every query learnpath makes. Built from engines; close with ``await store.close()``."""
+
+    async def close(self) -> None:
+        await self.engines.dispose()
+
+
+def open_store(settings: Settings, *, pool_size: int = 10) -> Store:
+    return Store(
+        make_engines(settings.resolved_database_url, pool_size=pool_size),
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.max_attempts,
+    )
+
+
+__all__ = [
+    "Conflict",
+    "Engines",
+    "Lease",
+    "LeaseLost",
+    "NotFound",
+    "Page",
+    "QueueReport",
+    "RunState",
+    "Store",
+    "open_store",
+]

@@ -1,0 +1,160 @@
+"""Transactions, fencing and the event log: the pieces every store query is built from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from learnpath.store.engine import Engines
+from learnpath.store.signals import Signal
+from learnpath.store.tables import jobs, task_events, tasks
+
+JOBS_CHANNEL = "learnpath_jobs"
+EVENTS_CHANNEL = "learnpath_events"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class LeaseLost(Exception):
+    """The job's lease is no longer ours: another worker owns it, or it was finished."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"lease on job {job_id} was lost; the write was rejected")
+        self.job_id = job_id
+
+
+class NotFound(Exception):
+    """The thing asked for does not exist, or belongs to someone else."""
+
+
+class Conflict(Exception):
+    """The request is not allowed in the current state (e.g. approving twice)."""
+
+    def __init__(self, message: str, code: str = "conflict") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The right to run one job, proven by ``token`` on every write."""
+
+    job_id: int
+    task_id: str
+    token: str
+    owner: str
+    attempt: int
+
+
+@dataclass
+class Tx:
+    """One open write transaction, with what to announce once it commits."""
+
+    conn: AsyncConnection
+    now: dt.datetime
+    postgres: bool
+    jobs_queued: bool = False
+    event_tasks: set[str] = field(default_factory=set)
+
+    async def append_event(
+        self, task_id: str, type_: str, data: dict[str, Any] | None = None
+    ) -> int:
+        """Append an event to the task's log in this transaction; returns its sequence number.
+
+        Bumping ``tasks.event_seq`` locks the task row, so concurrent writers for one task
+        serialise here and sequence numbers are gap-free and ordered.
+        """
+        seq = (
+            await self.conn.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id)
+                .values(event_seq=tasks.c.event_seq + 1, updated_at=self.now)
+                .returning(tasks.c.event_seq)
+            )
+        ).scalar_one()
+        await self.conn.execute(
+            task_events.insert().values(
+                task_id=task_id, seq=seq, type=type_, data=data or {}, created_at=self.now
+            )
+        )
+        self.event_tasks.add(task_id)
+        if self.postgres:
+            await self.conn.execute(select(func.pg_notify(EVENTS_CHANNEL, task_id)))
+        return int(seq)
+
+    async def announce_job(self) -> None:
+        """Wake workers once this transaction commits (NOTIFY is delivered only on commit)."""
+        self.jobs_queued = True
+        if self.postgres:
+            await self.conn.execute(select(func.pg_notify(JOBS_CHANNEL, "")))
+
+
+class StoreBase:
+    """Owns the engines and the transaction helpers shared by every query module."""
+
+    def __init__(
+        self,
+        engines: Engines,
+        *,
+        lease_seconds: float = 30.0,
+        max_attempts: int = 3,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.engines = engines
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.jobs_signal = Signal()
+        self.events_signal = Signal()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engines.is_postgres
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        async with self.engines.writer.begin() as conn:
+            tx = Tx(conn=conn, now=self.clock(), postgres=self.is_postgres)
+            yield tx
+        if tx.jobs_queued:
+            self.jobs_signal.notify()
+        if tx.event_tasks:
+            self.events_signal.notify()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engines.reader.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def fenced(self, lease: Lease) -> AsyncIterator[Tx]:
+        """A write transaction that only commits while ``lease`` is still ours.
+
+        The lease check is the transaction's first statement and also renews the lease;
+        on PostgreSQL it locks the job row, so a reclaim cannot interleave.
+        """
+        async with self.write() as tx:
+            renewed = await tx.conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == lease.job_id,
+                    jobs.c.lease_token == lease.token,
+                    jobs.c.state == "running",
+                )
+                .values(lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds))
+            )
+            if renewed.rowcount != 1:
+                raise LeaseLost(lease.job_id)
+            yield tx
+
+    async def ping(self) -> None:
+        async with self.read() as conn:
+            await conn.execute(text("SELECT 1"))

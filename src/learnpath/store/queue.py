@@ -1,0 +1,353 @@
+"""The job queue: atomic submit, leased claims, heartbeats, recovery and cancel.
+
+Invariants (DESIGN §4): a job exists only once its task row is committed with it; a
+worker runs a job only while it holds the lease; every write for a job is fenced by
+the lease token; an expired lease is requeued with attempt+1 or, past the last
+attempt, fails its task with a reason that says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from learnpath.domain.task import Step, TaskStatus
+from learnpath.store.base import Conflict, Lease, StoreBase, Tx
+from learnpath.store.records import JobRecord, TaskRecord
+from learnpath.store.tables import jobs, tasks
+
+
+class QueueQueries(StoreBase):
+    async def submit_task(
+        self,
+        *,
+        user_id: str,
+        request: dict[str, Any],
+        idempotency_key: str | None = None,
+    ) -> tuple[TaskRecord, bool]:
+        """Create a task, its job and its ``task_created`` event in one transaction.
+
+        Returns the task and whether it was created; with an idempotency key already
+        used by this user, the existing task is returned instead.
+        """
+        if idempotency_key is not None:
+            existing = await self._task_by_key(user_id, idempotency_key)
+            if existing is not None:
+                return existing, False
+        task_id = str(uuid.uuid4())
+        try:
+            async with self.write() as tx:
+                await tx.conn.execute(
+                    tasks.insert().values(
+                        id=task_id,
+                        user_id=user_id,
+                        status=TaskStatus.PENDING,
+                        current_step=Step.QUEUED,
+                        request=request,
+                        goal=request["goal"],
+                        review=bool(request.get("review", False)),
+                        idempotency_key=idempotency_key,
+                        cancel_requested=False,
+                        edit_rounds=0,
+                        review_round=0,
+                        event_seq=0,
+                        created_at=tx.now,
+                        updated_at=tx.now,
+                    )
+                )
+                await tx.append_event(task_id, "task_created", {"status": TaskStatus.PENDING})
+                await self._queue_job(tx, task_id)
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            existing = await self._task_by_key(user_id, idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
+        record = await self._task_by_id(task_id)
+        assert record is not None
+        return record, True
+
+    async def _task_by_key(self, user_id: str, key: str) -> TaskRecord | None:
+        async with self.read() as conn:
+            row = (
+                await conn.execute(
+                    select(tasks).where(tasks.c.user_id == user_id, tasks.c.idempotency_key == key)
+                )
+            ).first()
+        return TaskRecord.from_row(row) if row else None
+
+    async def _task_by_id(self, task_id: str) -> TaskRecord | None:
+        async with self.read() as conn:
+            row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).first()
+        return TaskRecord.from_row(row) if row else None
+
+    async def _queue_job(self, tx: Tx, task_id: str) -> int:
+        job_id = (
+            await tx.conn.execute(
+                jobs.insert()
+                .values(
+                    task_id=task_id,
+                    state="queued",
+                    attempt=1,
+                    max_attempts=self.max_attempts,
+                    available_at=tx.now,
+                    created_at=tx.now,
+                )
+                .returning(jobs.c.id)
+            )
+        ).scalar_one()
+        await tx.announce_job()
+        return int(job_id)
+
+    async def claim_next_job(self, owner: str) -> Lease | None:
+        """Lease the oldest runnable job, or None when there is none."""
+        return await self._claim(owner, job_id=None)
+
+    async def claim_job(self, job_id: int, owner: str) -> Lease | None:
+        """Lease this job if it is runnable; None when it is taken, finished or unknown."""
+        return await self._claim(owner, job_id=job_id)
+
+    async def _claim(self, owner: str, job_id: int | None) -> Lease | None:
+        async with self.write() as tx:
+            runnable = select(jobs.c.id).where(
+                jobs.c.state == "queued", jobs.c.available_at <= tx.now
+            )
+            if job_id is not None:
+                runnable = runnable.where(jobs.c.id == job_id)
+            runnable = runnable.order_by(jobs.c.id).limit(1).with_for_update(skip_locked=True)
+            token = str(uuid.uuid4())
+            row = (
+                await tx.conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == runnable.scalar_subquery(), jobs.c.state == "queued")
+                    .values(
+                        state="running",
+                        lease_owner=owner,
+                        lease_token=token,
+                        lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds),
+                        claimed_at=tx.now,
+                    )
+                    .returning(jobs.c.id, jobs.c.task_id, jobs.c.attempt)
+                )
+            ).first()
+            if row is None:
+                return None
+            lease = Lease(
+                job_id=row.id, task_id=row.task_id, token=token, owner=owner, attempt=row.attempt
+            )
+            started = await tx.conn.execute(
+                update(tasks)
+                .where(tasks.c.id == lease.task_id, tasks.c.status == TaskStatus.PENDING)
+                .values(status=TaskStatus.PROCESSING)
+            )
+            if started.rowcount:
+                await tx.append_event(
+                    lease.task_id,
+                    "task_started",
+                    {"attempt": lease.attempt, "job_id": lease.job_id},
+                )
+            return lease
+
+    async def heartbeat(self, lease: Lease) -> bool:
+        """Renew the lease; False when it was lost (the worker must stop writing)."""
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == lease.job_id,
+                    jobs.c.lease_token == lease.token,
+                    jobs.c.state == "running",
+                )
+                .values(lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds))
+            )
+            return result.rowcount == 1
+
+    async def release(self, lease: Lease) -> bool:
+        """Give a job back without using an attempt (graceful shutdown)."""
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == lease.job_id,
+                    jobs.c.lease_token == lease.token,
+                    jobs.c.state == "running",
+                )
+                .values(
+                    state="queued",
+                    lease_owner=None,
+                    lease_token=None,
+                    lease_expires_at=None,
+                    published_at=None,
+                    available_at=tx.now,
+                )
+            )
+            if result.rowcount != 1:
+                return False
+            await self._back_to_pending(
+                tx, lease.task_id, "task_released", {"job_id": lease.job_id}
+            )
+            await tx.announce_job()
+            return True
+
+    async def _back_to_pending(
+        self, tx: Tx, task_id: str, event: str, data: dict[str, Any]
+    ) -> None:
+        await tx.conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.PROCESSING)
+            .values(status=TaskStatus.PENDING)
+        )
+        await tx.append_event(task_id, event, {"status": TaskStatus.PENDING, **data})
+
+    async def requeue_expired(self, *, limit: int = 500) -> tuple[int, int]:
+        """Recover jobs whose lease expired: requeue them, or fail them past max attempts.
+
+        Returns (requeued, failed). Safe to run from many processes at once.
+        """
+        requeued = failed = 0
+        async with self.write() as tx:
+            expired = (
+                await tx.conn.execute(
+                    select(
+                        jobs.c.id,
+                        jobs.c.task_id,
+                        jobs.c.attempt,
+                        jobs.c.max_attempts,
+                        jobs.c.lease_owner,
+                    )
+                    .where(jobs.c.state == "running", jobs.c.lease_expires_at < tx.now)
+                    .order_by(jobs.c.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for job in expired:
+                reason = f"the worker {job.lease_owner} stopped renewing its lease (attempt {job.attempt})"
+                if job.attempt < job.max_attempts:
+                    await tx.conn.execute(
+                        update(jobs)
+                        .where(jobs.c.id == job.id)
+                        .values(
+                            state="queued",
+                            attempt=job.attempt + 1,
+                            lease_owner=None,
+                            lease_token=None,
+                            lease_expires_at=None,
+                            published_at=None,
+                            available_at=tx.now,
+                            last_error=reason,
+                        )
+                    )
+                    await self._back_to_pending(
+                        tx,
+                        job.task_id,
+                        "task_requeued",
+                        {"attempt": job.attempt + 1, "reason": reason},
+                    )
+                    requeued += 1
+                else:
+                    await self._exhaust(tx, job.id, job.task_id, job.max_attempts, reason)
+                    failed += 1
+            if requeued:
+                await tx.announce_job()
+        return requeued, failed
+
+    async def _exhaust(
+        self, tx: Tx, job_id: int, task_id: str, max_attempts: int, reason: str
+    ) -> None:
+        message = (
+            f"The task was started {max_attempts} times and its worker stopped each time "
+            f"(last: {reason}). Check the workers' logs, then retry the task."
+        )
+        await tx.conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(state="failed", finished_at=tx.now, lease_token=None, last_error=reason)
+        )
+        step = (
+            await tx.conn.execute(select(tasks.c.current_step).where(tasks.c.id == task_id))
+        ).scalar_one()
+        await mark_task_failed(tx, task_id, step, "attempts_exhausted", message)
+
+    async def republish_stale(self, deadline_seconds: float) -> int:
+        """Mark queued jobs published but unclaimed past the deadline for publishing again."""
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.state == "queued",
+                    jobs.c.published_at < tx.now - dt.timedelta(seconds=deadline_seconds),
+                )
+                .values(published_at=None)
+            )
+            if result.rowcount:
+                await tx.announce_job()
+            return int(result.rowcount)
+
+    async def unpublished_jobs(self, limit: int = 100) -> list[int]:
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(jobs.c.id)
+                .where(jobs.c.state == "queued", jobs.c.published_at.is_(None))
+                .order_by(jobs.c.id)
+                .limit(limit)
+            )
+            return [int(r.id) for r in rows]
+
+    async def mark_published(self, job_ids: list[int]) -> None:
+        if not job_ids:
+            return
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id.in_(job_ids), jobs.c.state == "queued", jobs.c.published_at.is_(None)
+                )
+                .values(published_at=tx.now)
+            )
+
+    async def get_job(self, job_id: int) -> JobRecord | None:
+        async with self.read() as conn:
+            row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
+        return JobRecord.from_row(row) if row else None
+
+    async def jobs_for_task(self, task_id: str) -> list[JobRecord]:
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(jobs).where(jobs.c.task_id == task_id).order_by(jobs.c.id)
+            )
+            return [JobRecord.from_row(r) for r in rows]
+
+    async def requeue_task(self, tx: Tx, task_id: str) -> int:
+        """Queue a fresh job for a task that has none live (resume, retry, regenerate)."""
+        live = (
+            await tx.conn.execute(
+                select(func.count())
+                .select_from(jobs)
+                .where(and_(jobs.c.task_id == task_id, jobs.c.state.in_(("queued", "running"))))
+            )
+        ).scalar_one()
+        if live:
+            raise Conflict("the task already has a job queued or running", code="task_busy")
+        return await self._queue_job(tx, task_id)
+
+
+async def mark_task_failed(tx: Tx, task_id: str, step: str, code: str, message: str) -> None:
+    """Fail a task with what failed, where, and what to do; in the caller's transaction."""
+    await tx.conn.execute(
+        update(tasks)
+        .where(tasks.c.id == task_id)
+        .values(
+            status=TaskStatus.FAILED,
+            error_step=step,
+            error_code=code,
+            error_message=message,
+            finished_at=tx.now,
+        )
+    )
+    await tx.append_event(task_id, "task_failed", {"step": step, "code": code, "message": message})

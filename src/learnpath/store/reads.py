@@ -1,0 +1,192 @@
+"""Reads for the API, web UI and CLI. Every user-facing read is scoped to its owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import and_, func, or_, select
+
+from learnpath.store.base import NotFound, StoreBase
+from learnpath.store.records import (
+    ContentItem,
+    EventRecord,
+    RoadmapRecord,
+    StepRunRecord,
+    TaskRecord,
+)
+from learnpath.store.runs import count_progress, latest_content_statuses
+from learnpath.store.tables import (
+    concept_content,
+    roadmaps,
+    step_runs,
+    task_events,
+    tasks,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def _cursor(created_at: dt.datetime, item_id: str) -> str:
+    return f"{created_at.isoformat()}|{item_id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[dt.datetime, str]:
+    try:
+        stamp, item_id = cursor.split("|", 1)
+        return dt.datetime.fromisoformat(stamp), item_id
+    except ValueError as exc:
+        raise ValueError("invalid cursor; pass back the next_cursor of a previous page") from exc
+
+
+class ReadQueries(StoreBase):
+    async def get_task(self, task_id: str, user_id: str | None = None) -> TaskRecord:
+        """The task with its roadmap id and progress; NotFound for another user's task."""
+        async with self.read() as conn:
+            query = (
+                select(tasks, roadmaps.c.id.label("roadmap_id"))
+                .outerjoin(roadmaps, roadmaps.c.task_id == tasks.c.id)
+                .where(tasks.c.id == task_id)
+            )
+            if user_id is not None:
+                query = query.where(tasks.c.user_id == user_id)
+            row = (await conn.execute(query)).first()
+            if row is None:
+                raise NotFound(f"no task {task_id}")
+            done = total = 0
+            if row.roadmap_id:
+                done, total = count_progress(await latest_content_statuses(conn, row.roadmap_id))
+        return TaskRecord.from_row(
+            row, roadmap_id=row.roadmap_id, progress_done=done, progress_total=total
+        )
+
+    async def list_tasks(
+        self,
+        user_id: str | None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        status: str | None = None,
+    ) -> Page[TaskRecord]:
+        """Newest first; pass ``next_cursor`` back for the next page."""
+        async with self.read() as conn:
+            query = select(tasks, roadmaps.c.id.label("roadmap_id")).outerjoin(
+                roadmaps, roadmaps.c.task_id == tasks.c.id
+            )
+            if user_id is not None:
+                query = query.where(tasks.c.user_id == user_id)
+            if status is not None:
+                query = query.where(tasks.c.status == status)
+            if cursor:
+                stamp, last_id = _parse_cursor(cursor)
+                query = query.where(
+                    or_(
+                        tasks.c.created_at < stamp,
+                        and_(tasks.c.created_at == stamp, tasks.c.id < last_id),
+                    )
+                )
+            rows = (
+                await conn.execute(
+                    query.order_by(tasks.c.created_at.desc(), tasks.c.id.desc()).limit(limit + 1)
+                )
+            ).all()
+        items = [TaskRecord.from_row(r, roadmap_id=r.roadmap_id) for r in rows[:limit]]
+        next_cursor = _cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    async def events_after(
+        self, task_id: str, after_seq: int = 0, limit: int = 500
+    ) -> list[EventRecord]:
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(task_events)
+                .where(task_events.c.task_id == task_id, task_events.c.seq > after_seq)
+                .order_by(task_events.c.seq)
+                .limit(limit)
+            )
+            return [
+                EventRecord(
+                    task_id=r.task_id, seq=r.seq, type=r.type, data=r.data, created_at=r.created_at
+                )
+                for r in rows
+            ]
+
+    async def get_roadmap(self, roadmap_id: str, user_id: str | None = None) -> RoadmapRecord:
+        async with self.read() as conn:
+            query = select(roadmaps).where(roadmaps.c.id == roadmap_id)
+            if user_id is not None:
+                query = query.where(roadmaps.c.user_id == user_id)
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise NotFound(f"no roadmap {roadmap_id}")
+        return RoadmapRecord.from_row(row)
+
+    async def list_roadmaps(
+        self, user_id: str | None, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[RoadmapRecord]:
+        async with self.read() as conn:
+            query = select(roadmaps)
+            if user_id is not None:
+                query = query.where(roadmaps.c.user_id == user_id)
+            if cursor:
+                stamp, last_id = _parse_cursor(cursor)
+                query = query.where(
+                    or_(
+                        roadmaps.c.created_at < stamp,
+                        and_(roadmaps.c.created_at == stamp, roadmaps.c.id < last_id),
+                    )
+                )
+            rows = (
+                await conn.execute(
+                    query.order_by(roadmaps.c.created_at.desc(), roadmaps.c.id.desc()).limit(
+                        limit + 1
+                    )
+                )
+            ).all()
+        items = [RoadmapRecord.from_row(r) for r in rows[:limit]]
+        next_cursor = _cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    async def latest_content(
+        self, roadmap_id: str, concept_id: str | None = None
+    ) -> list[ContentItem]:
+        """The newest version of each content item of a roadmap (or of one concept)."""
+        async with self.read() as conn:
+            newest = (
+                select(
+                    concept_content.c.concept_id,
+                    concept_content.c.kind,
+                    func.max(concept_content.c.version).label("version"),
+                )
+                .where(concept_content.c.roadmap_id == roadmap_id)
+                .group_by(concept_content.c.concept_id, concept_content.c.kind)
+                .subquery()
+            )
+            query = (
+                select(concept_content)
+                .join(
+                    newest,
+                    (concept_content.c.concept_id == newest.c.concept_id)
+                    & (concept_content.c.kind == newest.c.kind)
+                    & (concept_content.c.version == newest.c.version),
+                )
+                .where(concept_content.c.roadmap_id == roadmap_id)
+            )
+            if concept_id is not None:
+                query = query.where(concept_content.c.concept_id == concept_id)
+            rows = await conn.execute(query.order_by(concept_content.c.id))
+            return [ContentItem.from_row(r) for r in rows]
+
+    async def step_runs(self, task_id: str) -> list[StepRunRecord]:
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(step_runs).where(step_runs.c.task_id == task_id).order_by(step_runs.c.id)
+            )
+            return [StepRunRecord.from_row(r) for r in rows]

@@ -1,0 +1,526 @@
+"""What a running workflow reads and writes. Every write is fenced by the job's lease.
+
+Each step's output, the step run that produced it, the task's next step and the
+event that reports it are committed in one transaction: a resumed run starts from
+the last committed step and never repeats one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+
+from learnpath.domain.content import ContentKind, ContentStatus
+from learnpath.domain.task import Step, TaskStatus
+from learnpath.store.base import Lease, StoreBase, Tx
+from learnpath.store.queue import mark_task_failed
+from learnpath.store.records import ContentItem, RoadmapRecord, TaskRecord
+from learnpath.store.tables import (
+    concept_content,
+    edit_records,
+    intent_analyses,
+    jobs,
+    review_decisions,
+    roadmaps,
+    step_runs,
+    tasks,
+    validation_records,
+)
+
+
+class Usage(Protocol):
+    requests: int
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class RunState:
+    """A task as a worker resumes it: its row and every committed step output."""
+
+    task: TaskRecord
+    intent: dict[str, Any] | None
+    roadmap: RoadmapRecord | None
+    last_validation: dict[str, Any] | None
+    feedback: str | None
+
+
+@dataclass(frozen=True)
+class ContentOutcome:
+    """What one item's write changed for its concept (for progress reporting)."""
+
+    concept_done: bool
+    concept_failed: bool
+    done: int
+    total: int
+
+
+class RunQueries(StoreBase):
+    async def load_run_state(self, task_id: str) -> RunState:
+        async with self.read() as conn:
+            task_row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).one()
+            intent = (
+                await conn.execute(
+                    select(intent_analyses.c.data).where(intent_analyses.c.task_id == task_id)
+                )
+            ).scalar_one_or_none()
+            roadmap_row = (
+                await conn.execute(select(roadmaps).where(roadmaps.c.task_id == task_id))
+            ).first()
+            validation = (
+                await conn.execute(
+                    select(validation_records)
+                    .where(validation_records.c.task_id == task_id)
+                    .order_by(validation_records.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            feedback = (
+                await conn.execute(
+                    select(review_decisions.c.feedback).where(
+                        review_decisions.c.task_id == task_id,
+                        review_decisions.c.round == task_row.review_round,
+                        review_decisions.c.decision == "reject",
+                    )
+                )
+            ).scalar_one_or_none()
+        task = TaskRecord.from_row(task_row, roadmap_id=roadmap_row.id if roadmap_row else None)
+        return RunState(
+            task=task,
+            intent=intent,
+            roadmap=RoadmapRecord.from_row(roadmap_row) if roadmap_row else None,
+            last_validation=(
+                {"valid": validation.valid, "score": validation.score, "issues": validation.issues}
+                if validation
+                else None
+            ),
+            feedback=feedback,
+        )
+
+    async def is_cancel_requested(self, task_id: str) -> bool:
+        async with self.read() as conn:
+            return bool(
+                (
+                    await conn.execute(
+                        select(tasks.c.cancel_requested).where(tasks.c.id == task_id)
+                    )
+                ).scalar_one()
+            )
+
+    async def start_step(self, lease: Lease, step: Step) -> int:
+        async with self.fenced(lease) as tx:
+            run_id = (
+                await tx.conn.execute(
+                    step_runs.insert()
+                    .values(
+                        task_id=lease.task_id,
+                        job_id=lease.job_id,
+                        step=step,
+                        attempt=lease.attempt,
+                        status="running",
+                        started_at=tx.now,
+                        model_requests=0,
+                        input_tokens=0,
+                        output_tokens=0,
+                    )
+                    .returning(step_runs.c.id)
+                )
+            ).scalar_one()
+            await tx.conn.execute(
+                update(tasks).where(tasks.c.id == lease.task_id).values(current_step=step)
+            )
+            await tx.append_event(
+                lease.task_id, "step_started", {"step": step, "attempt": lease.attempt}
+            )
+            return int(run_id)
+
+    async def _close_run(
+        self, tx: Tx, run_id: int, usage: Usage | None, *, error: tuple[str, str] | None = None
+    ) -> str:
+        values: dict[str, Any] = {
+            "finished_at": tx.now,
+            "status": "failed" if error else "completed",
+        }
+        if usage is not None:
+            values |= {
+                "model_requests": usage.requests,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+            }
+        if error:
+            values |= {"error_code": error[0], "error_message": error[1]}
+        step = (
+            await tx.conn.execute(
+                update(step_runs)
+                .where(step_runs.c.id == run_id)
+                .values(**values)
+                .returning(step_runs.c.step)
+            )
+        ).scalar_one()
+        return str(step)
+
+    async def _advance(
+        self, tx: Tx, lease: Lease, run_id: int, usage: Usage, next_step: Step, **data: Any
+    ) -> None:
+        step = await self._close_run(tx, run_id, usage)
+        await tx.conn.execute(
+            update(tasks).where(tasks.c.id == lease.task_id).values(current_step=next_step)
+        )
+        await tx.append_event(
+            lease.task_id, "step_completed", {"step": step, "next_step": next_step, **data}
+        )
+
+    async def save_intent(
+        self, lease: Lease, run_id: int, usage: Usage, intent: dict[str, Any], next_step: Step
+    ) -> None:
+        async with self.fenced(lease) as tx:
+            await tx.conn.execute(
+                intent_analyses.insert().values(
+                    task_id=lease.task_id, data=intent, created_at=tx.now
+                )
+            )
+            await self._advance(tx, lease, run_id, usage, next_step)
+
+    async def save_framework(
+        self,
+        lease: Lease,
+        run_id: int,
+        usage: Usage,
+        framework: dict[str, Any],
+        *,
+        generated_by: str,
+        next_step: Step,
+    ) -> str:
+        """Store the designed framework as the task's roadmap; returns the roadmap id."""
+        roadmap_id = lease.task_id
+        async with self.fenced(lease) as tx:
+            user_id = (
+                await tx.conn.execute(select(tasks.c.user_id).where(tasks.c.id == lease.task_id))
+            ).scalar_one()
+            await tx.conn.execute(
+                roadmaps.insert().values(
+                    id=roadmap_id,
+                    task_id=lease.task_id,
+                    user_id=user_id,
+                    title=framework["title"],
+                    framework=framework,
+                    generated_by=generated_by,
+                    created_at=tx.now,
+                    updated_at=tx.now,
+                )
+            )
+            await self._advance(tx, lease, run_id, usage, next_step, roadmap_id=roadmap_id)
+        return roadmap_id
+
+    async def save_validation(
+        self,
+        lease: Lease,
+        run_id: int,
+        usage: Usage,
+        result: dict[str, Any],
+        *,
+        next_step: Step,
+    ) -> None:
+        async with self.fenced(lease) as tx:
+            round_no = (
+                await tx.conn.execute(
+                    select(tasks.c.edit_rounds).where(tasks.c.id == lease.task_id)
+                )
+            ).scalar_one()
+            await tx.conn.execute(
+                validation_records.insert().values(
+                    task_id=lease.task_id,
+                    round=round_no,
+                    valid=result["valid"],
+                    score=result["score"],
+                    issues=result["issues"],
+                    created_at=tx.now,
+                )
+            )
+            await self._advance(
+                tx, lease, run_id, usage, next_step, valid=result["valid"], score=result["score"]
+            )
+
+    async def save_edit(
+        self,
+        lease: Lease,
+        run_id: int,
+        usage: Usage,
+        *,
+        operations: list[dict[str, Any]],
+        rationale: str,
+        framework: dict[str, Any],
+        source: str,
+        next_step: Step,
+    ) -> None:
+        async with self.fenced(lease) as tx:
+            round_no = (
+                await tx.conn.execute(
+                    update(tasks)
+                    .where(tasks.c.id == lease.task_id)
+                    .values(edit_rounds=tasks.c.edit_rounds + 1)
+                    .returning(tasks.c.edit_rounds)
+                )
+            ).scalar_one()
+            await write_edit(tx, lease.task_id, round_no, source, operations, rationale, framework)
+            await self._advance(tx, lease, run_id, usage, next_step, operations=len(operations))
+
+    async def park_for_review(
+        self, lease: Lease, run_id: int, usage: Usage, issues: list[Any]
+    ) -> None:
+        """Hand the task to a human: no worker is held while it waits."""
+        async with self.fenced(lease) as tx:
+            await self._close_run(tx, run_id, usage)
+            await tx.conn.execute(
+                update(tasks)
+                .where(tasks.c.id == lease.task_id)
+                .values(
+                    status=TaskStatus.HUMAN_REVIEW_PENDING,
+                    current_step=Step.HUMAN_REVIEW,
+                    review_round=tasks.c.review_round + 1,
+                )
+            )
+            await self._finish_job(tx, lease, "done")
+            await tx.append_event(
+                lease.task_id,
+                "review_required",
+                {"status": TaskStatus.HUMAN_REVIEW_PENDING, "open_issues": issues},
+            )
+
+    async def prepare_content(self, lease: Lease, roadmap_id: str, concept_ids: list[str]) -> None:
+        """Create a pending version-1 item for every concept and kind that has none yet."""
+        async with self.fenced(lease) as tx:
+            existing = {
+                (r.concept_id, r.kind)
+                for r in await tx.conn.execute(
+                    select(concept_content.c.concept_id, concept_content.c.kind).where(
+                        concept_content.c.roadmap_id == roadmap_id
+                    )
+                )
+            }
+            rows = [
+                {
+                    "roadmap_id": roadmap_id,
+                    "concept_id": concept_id,
+                    "kind": kind,
+                    "version": 1,
+                    "status": ContentStatus.PENDING,
+                    "created_at": tx.now,
+                    "updated_at": tx.now,
+                }
+                for concept_id in concept_ids
+                for kind in ContentKind
+                if (concept_id, kind) not in existing
+            ]
+            if rows:
+                await tx.conn.execute(concept_content.insert(), rows)
+
+    async def pending_content(self, roadmap_id: str) -> list[ContentItem]:
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(concept_content)
+                .where(
+                    concept_content.c.roadmap_id == roadmap_id,
+                    concept_content.c.status == ContentStatus.PENDING,
+                )
+                .order_by(concept_content.c.id)
+            )
+            return [ContentItem.from_row(r) for r in rows]
+
+    async def save_content(
+        self,
+        lease: Lease,
+        item: ContentItem,
+        *,
+        body: dict[str, Any] | None,
+        generated_by: str,
+        error: tuple[str, str] | None = None,
+    ) -> ContentOutcome:
+        """Record one item's body (or its failure) and report its concept when it is settled."""
+        status = ContentStatus.FAILED if error else ContentStatus.COMPLETED
+        async with self.fenced(lease) as tx:
+            await tx.conn.execute(
+                update(concept_content)
+                .where(concept_content.c.id == item.id)
+                .values(
+                    status=status,
+                    body=body,
+                    generated_by=generated_by,
+                    error_code=error[0] if error else None,
+                    error_message=error[1] if error else None,
+                    updated_at=tx.now,
+                )
+            )
+            outcome = await self._concept_outcome(tx, item.roadmap_id, item.concept_id)
+            if outcome.concept_done or outcome.concept_failed:
+                event = "concept_completed" if outcome.concept_done else "concept_failed"
+                data: dict[str, Any] = {
+                    "concept_id": item.concept_id,
+                    "done": outcome.done,
+                    "total": outcome.total,
+                }
+                if error:
+                    data |= {"kind": item.kind, "code": error[0], "message": error[1]}
+                await tx.append_event(lease.task_id, event, data)
+            return outcome
+
+    async def _concept_outcome(self, tx: Tx, roadmap_id: str, concept_id: str) -> ContentOutcome:
+        latest = await latest_content_statuses(tx.conn, roadmap_id)
+        mine = [status for (cid, _), status in latest.items() if cid == concept_id]
+        done, total = count_progress(latest)
+        settled = ContentStatus.PENDING not in mine
+        failed = ContentStatus.FAILED in mine
+        return ContentOutcome(
+            concept_done=settled and not failed,
+            concept_failed=settled and failed,
+            done=done,
+            total=total,
+        )
+
+    async def finish_task(
+        self, lease: Lease, run_id: int, usage: Usage, roadmap_id: str
+    ) -> TaskStatus:
+        """End the run: ``completed``, or ``partial_failure`` when some items failed."""
+        async with self.fenced(lease) as tx:
+            latest = await latest_content_statuses(tx.conn, roadmap_id)
+            failed = sorted({cid for (cid, _), s in latest.items() if s == ContentStatus.FAILED})
+            done, total = count_progress(latest)
+            status = TaskStatus.PARTIAL_FAILURE if failed else TaskStatus.COMPLETED
+            if failed:
+                await self._close_run(
+                    tx, run_id, usage, error=("content_failed", f"{len(failed)} concept(s) failed")
+                )
+            else:
+                await self._close_run(tx, run_id, usage)
+            values: dict[str, Any] = {
+                "status": status,
+                "current_step": Step.DONE,
+                "finished_at": tx.now,
+                "error_step": None,
+                "error_code": None,
+                "error_message": None,
+            }
+            if failed:
+                values |= {
+                    "error_step": Step.CONTENT_GENERATION,
+                    "error_code": "content_failed",
+                    "error_message": (
+                        f"Content for {len(failed)} of {total} concepts could not be generated "
+                        f"({', '.join(failed[:10])}). Retry the task to regenerate only those."
+                    ),
+                }
+            await tx.conn.execute(update(tasks).where(tasks.c.id == lease.task_id).values(**values))
+            await self._finish_job(tx, lease, "done")
+            event = "task_partially_failed" if failed else "task_completed"
+            await tx.append_event(
+                lease.task_id,
+                event,
+                {"status": status, "done": done, "total": total, "failed": failed},
+            )
+            return status
+
+    async def fail_run(
+        self,
+        lease: Lease,
+        run_id: int | None,
+        usage: Usage | None,
+        *,
+        step: str,
+        code: str,
+        message: str,
+    ) -> None:
+        """Fail the task and end its job in one transaction."""
+        async with self.fenced(lease) as tx:
+            if run_id is not None:
+                await self._close_run(tx, run_id, usage, error=(code, message))
+            await self._finish_job(tx, lease, "failed", error=f"{code}: {message}")
+            await mark_task_failed(tx, lease.task_id, step, code, message)
+
+    async def cancel_run(self, lease: Lease, run_id: int | None = None) -> None:
+        async with self.fenced(lease) as tx:
+            if run_id is not None:
+                await self._close_run(tx, run_id, None, error=("canceled", "canceled by the user"))
+            await self._finish_job(tx, lease, "canceled")
+            await tx.conn.execute(
+                update(tasks)
+                .where(tasks.c.id == lease.task_id)
+                .values(status=TaskStatus.CANCELED, finished_at=tx.now)
+            )
+            await tx.append_event(lease.task_id, "task_canceled", {"status": TaskStatus.CANCELED})
+
+    async def _finish_job(self, tx: Tx, lease: Lease, state: str, error: str | None = None) -> None:
+        await tx.conn.execute(
+            update(jobs)
+            .where(jobs.c.id == lease.job_id)
+            .values(
+                state=state,
+                finished_at=tx.now,
+                lease_token=None,
+                lease_expires_at=None,
+                last_error=error,
+            )
+        )
+
+
+async def write_edit(
+    tx: Tx,
+    task_id: str,
+    round_no: int,
+    source: str,
+    operations: list[dict[str, Any]],
+    rationale: str,
+    framework: dict[str, Any],
+) -> None:
+    await tx.conn.execute(
+        edit_records.insert().values(
+            task_id=task_id,
+            round=round_no,
+            source=source,
+            operations=operations,
+            rationale=rationale,
+            created_at=tx.now,
+        )
+    )
+    await tx.conn.execute(
+        update(roadmaps)
+        .where(roadmaps.c.task_id == task_id)
+        .values(framework=framework, title=framework["title"], updated_at=tx.now)
+    )
+
+
+async def latest_content_statuses(conn: Any, roadmap_id: str) -> dict[tuple[str, str], str]:
+    """Status of the latest version of every (concept, kind) of a roadmap."""
+    newest = (
+        select(
+            concept_content.c.concept_id,
+            concept_content.c.kind,
+            func.max(concept_content.c.version).label("version"),
+        )
+        .where(concept_content.c.roadmap_id == roadmap_id)
+        .group_by(concept_content.c.concept_id, concept_content.c.kind)
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(concept_content.c.concept_id, concept_content.c.kind, concept_content.c.status)
+        .join(
+            newest,
+            (concept_content.c.concept_id == newest.c.concept_id)
+            & (concept_content.c.kind == newest.c.kind)
+            & (concept_content.c.version == newest.c.version),
+        )
+        .where(concept_content.c.roadmap_id == roadmap_id)
+    )
+    return {(r.concept_id, r.kind): r.status for r in rows}
+
+
+def count_progress(latest: dict[tuple[str, str], str]) -> tuple[int, int]:
+    """(concepts whose every item is completed, concepts) from latest item statuses."""
+    by_concept: dict[str, list[str]] = {}
+    for (concept_id, _), status in latest.items():
+        by_concept.setdefault(concept_id, []).append(status)
+    done = sum(
+        1 for statuses in by_concept.values() if all(s == ContentStatus.COMPLETED for s in statuses)
+    )
+    return done, len(by_concept)

@@ -1,0 +1,38 @@
+"""In-process wake-ups: "something changed, look at the database again".
+
+A signal carries no data; the database is the truth. Waiters note the version, look at
+the database, and only then wait, so a notification between the look and the wait is
+never missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class Signal:
+    def __init__(self) -> None:
+        self._version = 0
+        self._event: asyncio.Event | None = None
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def notify(self) -> None:
+        self._version += 1
+        if self._event is not None:
+            self._event.set()
+            self._event = None
+
+    async def wait(self, seen_version: int, timeout: float) -> bool:
+        """Wait until notified after ``seen_version``; False when ``timeout`` passed first."""
+        if self._version != seen_version:
+            return True
+        if self._event is None:
+            self._event = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True

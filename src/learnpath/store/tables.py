@@ -1,0 +1,281 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations are generated from this."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> Column[str]:
+    return Column("id", String(36), primary_key=True)
+
+
+def _created() -> Column[dt.datetime]:
+    return Column("created_at", UTCDateTime(), nullable=False)
+
+
+def _task_fk(*, primary: bool = False) -> Column[str]:
+    return Column(
+        "task_id",
+        String(36),
+        ForeignKey("tasks.id", ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary,
+    )
+
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    _created(),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    _id(),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("current_step", String(32), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("goal", String(2000), nullable=False),
+    Column("review", Boolean, nullable=False),
+    Column("idempotency_key", String(200)),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("edit_rounds", Integer, nullable=False, default=0),
+    Column("review_round", Integer, nullable=False, default=0),
+    Column("event_seq", Integer, nullable=False, default=0),
+    Column("error_step", String(32)),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    UniqueConstraint("user_id", "idempotency_key"),
+    Index("ix_tasks_user_created", "user_id", "created_at", "id"),
+    Index("ix_tasks_status", "status"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _task_fk(),
+    Column("state", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False, default=1),
+    Column("max_attempts", Integer, nullable=False),
+    Column("lease_owner", String(200)),
+    Column("lease_token", String(36)),
+    Column("lease_expires_at", UTCDateTime()),
+    Column("available_at", UTCDateTime(), nullable=False),
+    Column("published_at", UTCDateTime()),
+    Column("claimed_at", UTCDateTime()),
+    Column("finished_at", UTCDateTime()),
+    Column("last_error", Text),
+    _created(),
+    # The claim query only ever scans runnable jobs: keep that scan small as the table grows.
+    Index(
+        "ix_jobs_runnable",
+        "id",
+        postgresql_where=text("state = 'queued'"),
+        sqlite_where=text("state = 'queued'"),
+    ),
+    Index(
+        "ix_jobs_running_lease",
+        "lease_expires_at",
+        postgresql_where=text("state = 'running'"),
+        sqlite_where=text("state = 'running'"),
+    ),
+    # At most one live job per task: a double resume cannot queue a second one.
+    Index(
+        "uq_jobs_live_task",
+        "task_id",
+        unique=True,
+        postgresql_where=text("state IN ('queued', 'running')"),
+        sqlite_where=text("state IN ('queued', 'running')"),
+    ),
+)
+
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _task_fk(),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(48), nullable=False),
+    Column("data", JSON, nullable=False),
+    _created(),
+    UniqueConstraint("task_id", "seq"),
+)
+
+intent_analyses = Table(
+    "intent_analyses",
+    metadata,
+    _task_fk(primary=True),
+    Column("data", JSON, nullable=False),
+    _created(),
+)
+
+roadmaps = Table(
+    "roadmaps",
+    metadata,
+    _id(),
+    Column(
+        "task_id",
+        String(36),
+        ForeignKey("tasks.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("framework", JSON, nullable=False),
+    Column("generated_by", String(200), nullable=False),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_roadmaps_user_created", "user_id", "created_at", "id"),
+)
+
+validation_records = Table(
+    "validation_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _task_fk(),
+    Column("round", Integer, nullable=False),
+    Column("valid", Boolean, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("issues", JSON, nullable=False),
+    _created(),
+)
+
+edit_records = Table(
+    "edit_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _task_fk(),
+    Column("round", Integer, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("operations", JSON, nullable=False),
+    Column("rationale", Text, nullable=False, default=""),
+    _created(),
+)
+
+review_decisions = Table(
+    "review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _task_fk(),
+    Column("round", Integer, nullable=False),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("feedback", Text),
+    Column("edits", JSON),
+    _created(),
+    UniqueConstraint("task_id", "round"),
+)
+
+concept_content = Table(
+    "concept_content",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("roadmap_id", String(36), ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("concept_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("body", JSON),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    Column("instructions", Text),
+    Column("generated_by", String(200)),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("roadmap_id", "concept_id", "kind", "version"),
+)
+
+step_runs = Table(
+    "step_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _task_fk(),
+    Column("job_id", Integer, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("model_requests", Integer, nullable=False, default=0),
+    Column("input_tokens", Integer, nullable=False, default=0),
+    Column("output_tokens", Integer, nullable=False, default=0),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    Index("ix_step_runs_task", "task_id", "id"),
+)
+
+learner_progress = Table(
+    "learner_progress",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("roadmap_id", String(36), ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("concept_id", String(64), nullable=False),
+    Column("done", Boolean, nullable=False, default=False),
+    Column("quiz_answers", JSON),
+    Column("quiz_score", Float),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "roadmap_id", "concept_id"),
+)
