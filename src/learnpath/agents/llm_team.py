@@ -38,7 +38,7 @@ class LLMTeam:
         check_agent_models(settings)
         models = {name: model_for(settings, name, sleep=sleep) for name in AGENT_NAMES}
         retries = max(MIN_OUTPUT_RETRIES, settings.output_retries)
-        self._labels = sorted({m.label for m in models.values()})
+        self._labels = sorted({m.display_name for m in models.values()})
         self._today = today
         self._search = search
         self._intent = intent.build(models["intent"], retries)
@@ -52,10 +52,10 @@ class LLMTeam:
     @property
     def generated_by(self) -> str:
         """``offline`` when every agent is offline, else the model name(s) in use."""
-        labels = [label for label in self._labels if label != OFFLINE] or [OFFLINE]
-        if len(labels) < len(self._labels):
-            labels.append(OFFLINE)
-        return " + ".join(labels)
+        remote = [label for label in self._labels if label != OFFLINE]
+        if not remote:
+            return OFFLINE
+        return " + ".join(remote + ([OFFLINE] if OFFLINE in self._labels else []))
 
     async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis:
         return await intent.analyse(self._intent, request, self._today())

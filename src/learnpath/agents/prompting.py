@@ -96,7 +96,7 @@ class StructuredAgent(Generic[T]):
         except ModelCallError:
             raise
         except (AgentRunError, TimeoutError) as exc:
-            raise error_for(exc, model=self.model.label) from exc
+            raise error_for(exc, model=self.model.display_name) from exc
         return result.output
 
 

@@ -37,14 +37,14 @@ class GuardedModel(WrapperModel):
         self,
         wrapped: Model,
         *,
-        label: str,
+        display_name: str,
         limiter: ModelLimiter,
         timeout: float,
         policy: RetryPolicy,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(wrapped)
-        self.label = label
+        self.display_name = display_name
         self.limiter = limiter
         self.timeout = timeout
         self.policy = policy
@@ -69,10 +69,10 @@ class GuardedModel(WrapperModel):
             except Exception as exc:
                 delay = next_delay(self.policy, attempt, retry_after_of(exc))
                 if not is_retryable(exc) or delay is None:
-                    raise error_for(exc, model=self.label, attempts=attempt) from exc
+                    raise error_for(exc, model=self.display_name, attempts=attempt) from exc
                 log.warning(
                     "model %s call failed (%s), retry %d in %.2fs",
-                    self.label,
+                    self.display_name,
                     type(exc).__name__,
                     attempt,
                     delay,

@@ -149,7 +149,7 @@ def model_for(settings: Settings, agent: str, *, sleep: Sleep = asyncio.sleep) -
     )
     return GuardedModel(
         inner,
-        label=spec.label,
+        display_name=spec.label,
         limiter=process_limiter(settings.model_concurrency),
         timeout=settings.model_timeout_seconds,
         policy=policy_from(settings),

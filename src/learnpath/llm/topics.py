@@ -61,20 +61,20 @@ def generic_curriculum(topic: str) -> Curriculum:
 
     return (
         (f"Foundations of {t}|{t}基础", (
-            module(f"Key vocabulary of {t}", f"{t}关键术语"),
-            module(f"Tools and setup for {t}", f"{t}工具与准备"),
+            module(f"Key ideas of {t}", f"{t}核心概念"),
+            module("Tools and setup", "工具与准备"),
         )),
         (f"Core {t} skills|{t}核心技能", (
-            module(f"Essential {t} techniques", f"{t}基本技巧"),
-            module(f"Deliberate {t} practice", f"{t}刻意练习"),
+            module("Essential techniques", "基本技巧"),
+            module("Deliberate practice", "刻意练习"),
         )),
         (f"Applying {t}|{t}实践应用", (
             module(f"A first {t} project", f"第一个{t}项目"),
-            module(f"{t} in real situations", f"真实场景中的{t}"),
+            module("Real-world situations", "真实场景"),
         )),
         (f"Going further with {t}|{t}进阶", (
-            module(f"Advanced {t} topics", f"{t}高级主题"),
-            module(f"Sharing and teaching {t}", f"分享与传授{t}"),
+            module("Advanced topics", "高级主题"),
+            module("Sharing and teaching", "分享与传授"),
         )),
     )
 
@@ -84,7 +84,7 @@ def generic_concepts(module: str) -> tuple[str, ...]:
     en, _, zh = module.partition("|")
     zh = zh or en
     return (
-        f"{en}: core ideas|{zh}：核心概念",
+        f"{en}: the fundamentals|{zh}：基础要点",
         f"{en}: guided practice|{zh}：引导练习",
         f"{en}: common mistakes|{zh}：常见错误",
     )

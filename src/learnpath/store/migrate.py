@@ -45,5 +45,5 @@ async def upgrade(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several processes may start at once: one migrates, the others wait for it.
-            await conn.execute(text("SELECT pg_advisory_xact_lock(7461726e)"))
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7461726)"))
         await conn.run_sync(_upgrade)

@@ -1,0 +1,100 @@
+"""Agent teams for tests: tiny, fast and scriptable, with the real interface.
+
+``TinyTeam`` writes a one-stage, one-module roadmap with ``concepts`` concepts; hooks
+let a test make any call fail, block or count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from learnpath.agents.team import ConceptBrief
+from learnpath.domain.content import Quiz, QuizQuestion, Resource, ResourceList, Tutorial
+from learnpath.domain.request import LearningRequest
+from learnpath.domain.roadmap import (
+    Concept,
+    EditPlan,
+    Framework,
+    IntentAnalysis,
+    Issue,
+    Module,
+    Rename,
+    Stage,
+    ValidationResult,
+    structural_issues,
+)
+
+Hook = Callable[[str, object], Awaitable[None]]
+
+
+class TinyTeam:
+    """A deterministic team that answers instantly (or as a test's ``hook`` says)."""
+
+    def __init__(self, *, concepts: int = 1, hook: Hook | None = None, delay: float = 0.0) -> None:
+        self.concepts = concepts
+        self.hook = hook
+        self.delay = delay
+        self.calls: Counter[str] = Counter()
+
+    @property
+    def generated_by(self) -> str:
+        return "tiny-test-team"
+
+    async def _call(self, name: str, subject: object) -> None:
+        self.calls[name] += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.hook is not None:
+            await self.hook(name, subject)
+
+    async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis:
+        await self._call("intent", request)
+        return IntentAnalysis(
+            goal_summary=request.goal,
+            target_role="learner",
+            domain="general",
+            current_level=request.level,
+            key_skills=["basics"],
+            weekly_hours=request.hours_per_week,
+            total_weeks=request.available_weeks(dt.date.today()),
+        )
+
+    async def design_curriculum(self, request: LearningRequest, intent: IntentAnalysis) -> Framework:
+        await self._call("curriculum", intent)
+        concepts = [
+            Concept(id=f"c{n}", name=f"Concept {n}", estimated_hours=1.0)
+            for n in range(1, self.concepts + 1)
+        ]
+        module = Module(id="m1", name="Module 1", concepts=concepts)
+        return Framework(title=f"Roadmap: {request.goal}", stages=[Stage(id="s1", name="Stage 1", modules=[module])])
+
+    async def validate_structure(
+        self, request: LearningRequest, intent: IntentAnalysis, framework: Framework
+    ) -> ValidationResult:
+        await self._call("validate", framework)
+        errors = [i for i in structural_issues(framework, 10_000) if i.severity == "error"]
+        return ValidationResult.from_issues(errors)
+
+    async def edit_roadmap(
+        self, request: LearningRequest, framework: Framework, issues: list[Issue], feedback: str | None
+    ) -> EditPlan:
+        await self._call("edit", feedback)
+        return EditPlan(
+            operations=[Rename(target_id=framework.stages[0].id, name=f"Stage 1 ({feedback or 'fixed'})")],
+            rationale="tiny edit",
+        )
+
+    async def write_tutorial(self, brief: ConceptBrief) -> Tutorial:
+        await self._call("tutorial", brief)
+        return Tutorial(title=brief.concept.name, summary="summary", markdown=f"# {brief.concept.name}\n")
+
+    async def recommend_resources(self, brief: ConceptBrief) -> ResourceList:
+        await self._call("resources", brief)
+        return ResourceList(resources=[Resource(title=f"Docs for {brief.concept.name}")])
+
+    async def write_quiz(self, brief: ConceptBrief) -> Quiz:
+        await self._call("quiz", brief)
+        return Quiz(questions=[QuizQuestion(question="2+2?", options=["3", "4"], answer=1)])
