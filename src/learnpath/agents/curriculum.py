@@ -57,10 +57,20 @@ class CurriculumAgents:
 
     def __init__(self, model: GuardedModel, output_retries: int) -> None:
         self.skeleton: StructuredAgent[CurriculumSkeleton] = structured_agent(
-            "curriculum_skeleton", model, CurriculumSkeleton, output_retries, name="curriculum"
+            "curriculum_skeleton",
+            model,
+            CurriculumSkeleton,
+            output_retries,
+            name="curriculum",
+            tool="curriculum_skeleton",
         )
         self.stage: StructuredAgent[StageDetail] = structured_agent(
-            "curriculum_stage", model, StageDetail, output_retries, name="curriculum"
+            "curriculum_stage",
+            model,
+            StageDetail,
+            output_retries,
+            name="curriculum",
+            tool="stage_detail",
         )
 
 
@@ -75,9 +85,7 @@ async def design(
         "intent": intent.model_dump(mode="json"),
         "hour_budget": budget,
     }
-    skeleton = await agents.skeleton.ask(
-        "Outline the learning roadmap.", base, request.language
-    )
+    skeleton = await agents.skeleton.ask("Outline the learning roadmap.", base, request.language)
     stage_hours = round(TARGET_SHARE * budget / len(skeleton.stages), 2)
     calls = [
         agents.stage.ask(
@@ -128,7 +136,9 @@ def assemble(skeleton: CurriculumSkeleton, details: list[StageDetail]) -> Framew
                 )
                 seen.add(concept.name.strip().lower())
             modules.append(
-                Module(id="draft", name=draft.name, description=draft.description, concepts=concepts)
+                Module(
+                    id="draft", name=draft.name, description=draft.description, concepts=concepts
+                )
             )
         stages.append(
             Stage(id="draft", name=outline.name, description=outline.description, modules=modules)

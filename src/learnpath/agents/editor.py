@@ -17,7 +17,9 @@ from learnpath.llm.guard import GuardedModel
 
 
 def build(model: GuardedModel, output_retries: int) -> StructuredAgent[EditPlan]:
-    agent = structured_agent("editor", model, EditPlan, output_retries, name="editor")
+    agent = structured_agent(
+        "editor", model, EditPlan, output_retries, name="editor", tool="edit_plan"
+    )
 
     @agent.agent.output_validator
     def _applies(ctx: RunContext[Framework], plan: EditPlan) -> EditPlan:

@@ -11,7 +11,9 @@ from learnpath.llm.guard import GuardedModel
 
 
 def build(model: GuardedModel, output_retries: int) -> StructuredAgent[IntentAnalysis]:
-    return structured_agent("intent", model, IntentAnalysis, output_retries, name="intent")
+    return structured_agent(
+        "intent", model, IntentAnalysis, output_retries, name="intent", tool="intent_analysis"
+    )
 
 
 async def analyse(

@@ -68,9 +68,7 @@ class LLMTeam:
     async def validate_structure(
         self, request: LearningRequest, intent: IntentAnalysis, framework: Framework
     ) -> ValidationResult:
-        return await validator.validate(
-            self._validator, request, intent, framework, self._today()
-        )
+        return await validator.validate(self._validator, request, intent, framework, self._today())
 
     async def edit_roadmap(
         self,

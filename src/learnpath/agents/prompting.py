@@ -14,7 +14,7 @@ from importlib.resources import files
 from string import Template
 from typing import Any, Generic, TypeVar
 
-from pydantic_ai import Agent
+from pydantic_ai import Agent, ToolOutput
 from pydantic_ai.exceptions import AgentRunError
 
 from learnpath.agents.team import ConceptBrief
@@ -107,11 +107,17 @@ def structured_agent(
     output_retries: int,
     *,
     name: str,
+    tool: str,
 ) -> StructuredAgent[T]:
-    """Build a ``StructuredAgent`` whose output is validated (and re-asked) ``output_retries`` times."""
+    """Build a ``StructuredAgent`` whose output is validated (and re-asked) ``output_retries`` times.
+
+    The output is returned through a tool named ``tool`` (one of
+    ``learnpath.llm.offline.OUTPUT_TOOLS``), which tells the offline model and the fake
+    server which answer is wanted.
+    """
     agent: Agent[Any, T] = Agent(
         model,
-        output_type=output_type,
+        output_type=ToolOutput(output_type, name=tool),
         name=name,
         retries={"output": output_retries},
     )

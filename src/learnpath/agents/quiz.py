@@ -13,7 +13,7 @@ MIN_QUESTIONS = 3
 
 
 def build(model: GuardedModel, output_retries: int) -> StructuredAgent[Quiz]:
-    agent = structured_agent("quiz", model, Quiz, output_retries, name="quiz")
+    agent = structured_agent("quiz", model, Quiz, output_retries, name="quiz", tool="quiz")
 
     @agent.agent.output_validator
     def _enough(quiz: Quiz) -> Quiz:

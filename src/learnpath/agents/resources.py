@@ -17,7 +17,9 @@ SEARCH_LIMIT = 6
 
 
 def build(model: GuardedModel, output_retries: int) -> StructuredAgent[ResourceList]:
-    return structured_agent("resources", model, ResourceList, output_retries, name="resources")
+    return structured_agent(
+        "resources", model, ResourceList, output_retries, name="resources", tool="resource_list"
+    )
 
 
 async def recommend(
@@ -47,6 +49,8 @@ def mark_verified(resources: ResourceList, found_urls: set[str]) -> ResourceList
         if url is not None and not url.startswith(("https://", "http://")):
             url = None
         marked.append(
-            resource.model_copy(update={"url": url, "verified": url is not None and url in found_urls})
+            resource.model_copy(
+                update={"url": url, "verified": url is not None and url in found_urls}
+            )
         )
     return ResourceList(resources=marked)

@@ -9,7 +9,9 @@ from learnpath.llm.guard import GuardedModel
 
 
 def build(model: GuardedModel, output_retries: int) -> StructuredAgent[Tutorial]:
-    return structured_agent("tutorial", model, Tutorial, output_retries, name="tutorial")
+    return structured_agent(
+        "tutorial", model, Tutorial, output_retries, name="tutorial", tool="tutorial"
+    )
 
 
 async def write(agent: StructuredAgent[Tutorial], brief: ConceptBrief) -> Tutorial:

@@ -28,7 +28,14 @@ class StructureReview(BaseModel):
 
 
 def build(model: GuardedModel, output_retries: int) -> StructuredAgent[StructureReview]:
-    return structured_agent("validator", model, StructureReview, output_retries, name="validator")
+    return structured_agent(
+        "validator",
+        model,
+        StructureReview,
+        output_retries,
+        name="validator",
+        tool="structure_review",
+    )
 
 
 async def validate(

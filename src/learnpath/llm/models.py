@@ -144,8 +144,10 @@ def policy_from(settings: Settings) -> RetryPolicy:
 def model_for(settings: Settings, agent: str, *, sleep: Sleep = asyncio.sleep) -> GuardedModel:
     """The guarded model ``agent`` runs on: offline or remote, behind the shared limiter."""
     spec = spec_for_agent(settings, agent)
-    inner = offline_model() if spec.kind == "offline" else build_remote_model(
-        spec, settings.model_api_key
+    inner = (
+        offline_model()
+        if spec.kind == "offline"
+        else build_remote_model(spec, settings.model_api_key)
     )
     return GuardedModel(
         inner,

@@ -1,7 +1,7 @@
 """The offline model: deterministic, topic-aware sample output for every agent.
 
-``offline_answer(schema_title, context)`` returns the JSON an agent expects, chosen by the
-title of its output schema and built only from the prompt's input block (see
+``offline_answer(output_tool, context)`` returns the JSON an agent expects, chosen by the
+name of its output tool and built only from the prompt's input block (see
 ``learnpath.llm.context``), so the same request always gives the same roadmap. ``OfflineModel``
 wraps it as a pydantic-ai ``FunctionModel`` so the agents run their normal code path; the fake
 OpenAI-compatible server reuses ``offline_answer`` for its default replies.
@@ -40,12 +40,12 @@ Context = dict[str, Any]
 Answer = dict[str, Any]
 
 
-def offline_answer(schema_title: str, context: Context) -> Answer:
-    """The offline output for the agent whose output schema is titled ``schema_title``."""
+def offline_answer(output_tool: str, context: Context) -> Answer:
+    """The offline output (the output tool's arguments) for the output tool ``output_tool``."""
     try:
-        generator = _GENERATORS[schema_title]
+        generator = _GENERATORS[output_tool]
     except KeyError:
-        raise ValueError(f"the offline model has no answer for {schema_title!r}") from None
+        raise ValueError(f"the offline model has no answer for {output_tool!r}") from None
     return generator(context)
 
 
@@ -73,7 +73,9 @@ def _curriculum(context: Context) -> tuple[str, Curriculum, str]:
     language = _language(context)
     request = context.get("request", {})
     domain = domain_by_key(str(context.get("intent", {}).get("domain", ""))) or detect_domain(
-        " ".join([_goal(context), str(request.get("background", "")), *request.get("tech_stack", [])])
+        " ".join(
+            [_goal(context), str(request.get("background", "")), *request.get("tech_stack", [])]
+        )
     )
     if domain is not None:
         return pick(domain.name, language), domain.stages, pick(domain.role, language)
@@ -90,8 +92,11 @@ def _intent(context: Context) -> Answer:
     modules = [pick(m[0], language) for _, stage_modules in curriculum for m in stage_modules]
     goal = _goal(context)
     return {
-        "goal_summary": (f"通过系统学习{name}实现目标：{goal}" if language == "zh"
-                         else f"Learn {name} step by step to reach the goal: {goal}")[:1000],
+        "goal_summary": (
+            f"通过系统学习{name}实现目标：{goal}"
+            if language == "zh"
+            else f"Learn {name} step by step to reach the goal: {goal}"
+        )[:1000],
         "target_role": role[:200],
         "domain": domain.key if domain else "general",
         "current_level": request.get("level", "beginner"),
@@ -130,7 +135,9 @@ def _stage_detail(context: Context) -> Answer:
     _, curriculum, _ = _curriculum(context)
     _, per_module = plan_size(float(context.get("hour_budget", 96)))
     stage = context.get("stage", {})
-    module_names = [str(n) for n in stage.get("module_names", [])] or [str(stage.get("name", "Core"))]
+    module_names = [str(n) for n in stage.get("module_names", [])] or [
+        str(stage.get("name", "Core"))
+    ]
     known = {pick(m, language): concepts for _, modules in curriculum for m, concepts in modules}
     hours = float(context.get("stage_hours", 24)) / (len(module_names) * per_module)
     hours = max(0.05, min(200.0, round(hours, 2)))
@@ -140,20 +147,24 @@ def _stage_detail(context: Context) -> Answer:
     for module_name in module_names:
         concepts = known.get(module_name) or generic_concepts(module_name)
         names = [pick(c, language) for c in concepts[:per_module]]
-        modules.append({
-            "name": module_name,
-            "description": offline_content.module_description(module_name, language),
-            "concepts": [
-                {
-                    "name": concept,
-                    "description": offline_content.concept_description(concept, module_name, language),
-                    "estimated_hours": hours,
-                    "difficulty": levels[min(2, (stage_index - 1 + position) // 2)],
-                    "prerequisites": [names[position - 1]] if position else [],
-                }
-                for position, concept in enumerate(names)
-            ],
-        })
+        modules.append(
+            {
+                "name": module_name,
+                "description": offline_content.module_description(module_name, language),
+                "concepts": [
+                    {
+                        "name": concept,
+                        "description": offline_content.concept_description(
+                            concept, module_name, language
+                        ),
+                        "estimated_hours": hours,
+                        "difficulty": levels[min(2, (stage_index - 1 + position) // 2)],
+                        "prerequisites": [names[position - 1]] if position else [],
+                    }
+                    for position, concept in enumerate(names)
+                ],
+            }
+        )
     return {"modules": modules}
 
 
@@ -162,16 +173,15 @@ def _review(context: Context) -> Answer:
 
 
 _GENERATORS: dict[str, Callable[[Context], Answer]] = {
-    "IntentAnalysis": _intent,
-    "CurriculumSkeleton": _skeleton,
-    "StageDetail": _stage_detail,
-    "StructureReview": _review,
-    "EditPlan": offline_content.edit_plan,
-    "Tutorial": offline_content.tutorial,
-    "ResourceList": offline_content.resources,
-    "Quiz": offline_content.quiz,
+    "intent_analysis": _intent,
+    "curriculum_skeleton": _skeleton,
+    "stage_detail": _stage_detail,
+    "structure_review": _review,
+    "edit_plan": offline_content.edit_plan,
+    "tutorial": offline_content.tutorial,
+    "resource_list": offline_content.resources,
+    "quiz": offline_content.quiz,
 }
-SCHEMA_TITLES = tuple(_GENERATORS)
 
 
 def prompt_context(messages: list[ModelMessage]) -> Context:
@@ -191,10 +201,22 @@ async def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
     if not info.output_tools:
         return ModelResponse(parts=[TextPart(offline_content.offline_note(_language(context)))])
     tool = info.output_tools[0]
-    title = str(tool.parameters_json_schema.get("title", ""))
-    return ModelResponse(parts=[ToolCallPart(tool.name, offline_answer(title, context))])
+    return ModelResponse(parts=[ToolCallPart(tool.name, offline_answer(tool.name, context))])
 
 
 def offline_model() -> FunctionModel:
     """The offline model as a pydantic-ai ``FunctionModel`` named ``offline``."""
     return FunctionModel(_respond, model_name=OFFLINE_MODEL_NAME)
+
+
+OUTPUT_TOOLS: dict[str, str] = {
+    "intent_analysis": "intent",
+    "curriculum_skeleton": "curriculum",
+    "stage_detail": "curriculum",
+    "structure_review": "validator",
+    "edit_plan": "editor",
+    "tutorial": "tutorial",
+    "resource_list": "resources",
+    "quiz": "quiz",
+}
+"""The output tool each agent answers through, and the agent it belongs to."""

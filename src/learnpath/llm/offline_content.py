@@ -36,7 +36,9 @@ def offline_note(language: str) -> str:
 def roadmap_summary(name: str, stages: int, language: str) -> str:
     if _zh(language):
         return f"分 {stages} 个阶段循序渐进地掌握{name}，每个阶段都包含讲解、练习与测验。"
-    return f"A {stages}-stage path through {name}, each stage with explanations, practice and quizzes."
+    return (
+        f"A {stages}-stage path through {name}, each stage with explanations, practice and quizzes."
+    )
 
 
 def stage_description(name: str, index: int, total: int, language: str) -> str:
@@ -81,19 +83,37 @@ def tutorial(context: Context) -> dict[str, Any]:
     instructions = str(context.get("instructions") or "").strip()
     if _zh(_lang(context)):
         body = [
-            f"# {name}", "", f"> {stage} › {module} · 难度：{level} · 约 {minutes} 分钟", "",
-            "## 为什么重要", "",
-            f"“{name}”是“{module}”的基础之一。为了实现目标“{goal}”，你需要能够独立运用它。", "",
-            "## 核心要点", "",
+            f"# {name}",
+            "",
+            f"> {stage} › {module} · 难度：{level} · 约 {minutes} 分钟",
+            "",
+            "## 为什么重要",
+            "",
+            f"“{name}”是“{module}”的基础之一。为了实现目标“{goal}”，你需要能够独立运用它。",
+            "",
+            "## 核心要点",
+            "",
             f"1. **它是什么**：{description or name + '的定义与基本原理。'}",
             f"2. **何时使用**：在“{module}”的日常任务中识别需要“{name}”的场景。",
-            f"3. **如何衔接**：它建立在“{stage}”前面的内容之上，并为后续概念做准备。", "",
-            "## 示例", "", "```text", f"目标：{goal}", f"主题：{name}",
-            f"第 1 步：用一句话写下“{name}”要解决的问题。", "第 2 步：构建能运行的最小示例。",
-            "第 3 步：修改一处，先预测结果再运行验证。", "```", "",
-            "## 练习", "",
-            f"围绕“{name}”完成一个 30 分钟的小练习：先写出预期结果，再动手实现，最后记录遇到的问题。", "",
-            "## 小结", "", f"掌握“{name}”后，你可以更自信地推进“{module}”的学习。",
+            f"3. **如何衔接**：它建立在“{stage}”前面的内容之上，并为后续概念做准备。",
+            "",
+            "## 示例",
+            "",
+            "```text",
+            f"目标：{goal}",
+            f"主题：{name}",
+            f"第 1 步：用一句话写下“{name}”要解决的问题。",
+            "第 2 步：构建能运行的最小示例。",
+            "第 3 步：修改一处，先预测结果再运行验证。",
+            "```",
+            "",
+            "## 练习",
+            "",
+            f"围绕“{name}”完成一个 30 分钟的小练习：先写出预期结果，再动手实现，最后记录遇到的问题。",
+            "",
+            "## 小结",
+            "",
+            f"掌握“{name}”后，你可以更自信地推进“{module}”的学习。",
         ]
         if instructions:
             body += ["", "## 额外说明", "", f"本版本按照要求调整：{instructions}"]
@@ -101,51 +121,97 @@ def tutorial(context: Context) -> dict[str, Any]:
         title = f"{name}：入门教程"
     else:
         body = [
-            f"# {name}", "", f"> {stage} › {module} · level: {level} · about {minutes} minutes", "",
-            "## Why it matters", "",
+            f"# {name}",
+            "",
+            f"> {stage} › {module} · level: {level} · about {minutes} minutes",
+            "",
+            "## Why it matters",
+            "",
             f"{name} is one of the building blocks of {module}. To reach your goal "
-            f"(“{goal}”) you need to be able to apply it on your own.", "",
-            "## Key ideas", "",
+            f"(“{goal}”) you need to be able to apply it on your own.",
+            "",
+            "## Key ideas",
+            "",
             f"1. **What it is**: {description or 'the definition and core principle of ' + name + '.'}",
             f"2. **When to use it**: spot the tasks in {module} that call for {name}.",
             f"3. **How it connects**: it builds on earlier parts of {stage} and prepares what follows.",
-            "", "## Example", "", "```text", f"Goal:   {goal}", f"Topic:  {name}",
+            "",
+            "## Example",
+            "",
+            "```text",
+            f"Goal:   {goal}",
+            f"Topic:  {name}",
             f"Step 1: Write down in one sentence what {name} should achieve.",
             "Step 2: Build the smallest example that shows it working.",
-            "Step 3: Change one thing and predict the result before you run it.", "```", "",
-            "## Exercise", "",
+            "Step 3: Change one thing and predict the result before you run it.",
+            "```",
+            "",
+            "## Exercise",
+            "",
             f"Spend 30 minutes on a small exercise with {name}: write down the expected result, "
-            "implement it, then note what surprised you.", "",
-            "## Summary", "", f"With {name} in hand you can move through {module} with confidence.",
+            "implement it, then note what surprised you.",
+            "",
+            "## Summary",
+            "",
+            f"With {name} in hand you can move through {module} with confidence.",
         ]
         if instructions:
             body += ["", "## Notes for this version", "", f"Adjusted as requested: {instructions}"]
         summary = f"An introduction to {name}: key ideas, an example and an exercise."
         title = f"{name}: an introduction"
-    return {"title": title[:300], "summary": summary[:2000], "markdown": "\n".join(body) + "\n",
-            "estimated_minutes": minutes}
+    return {
+        "title": title[:300],
+        "summary": summary[:2000],
+        "markdown": "\n".join(body) + "\n",
+        "estimated_minutes": minutes,
+    }
 
 
 _QUIZ_EN = (
-    ("What is the main reason to learn {c} in “{m}”?",
-     "To apply it confidently in real {m} tasks",
-     ("To memorise its definition without using it", "It is only needed for exams",
-      "It replaces everything else in {s}")),
-    ("What is the most effective way to practise {c}?",
-     "Build a small working example, then change it step by step",
-     ("Read about it once and move on", "Copy a large project without running it",
-      "Skip practice until the final project")),
-    ("You are stuck applying {c}. What should you do first?",
-     "Reduce the problem to a minimal example and check each assumption",
-     ("Switch to an unrelated topic", "Ignore the error and continue", "Rewrite everything at once")),
+    (
+        "What is the main reason to learn {c} in “{m}”?",
+        "To apply it confidently in real {m} tasks",
+        (
+            "To memorise its definition without using it",
+            "It is only needed for exams",
+            "It replaces everything else in {s}",
+        ),
+    ),
+    (
+        "What is the most effective way to practise {c}?",
+        "Build a small working example, then change it step by step",
+        (
+            "Read about it once and move on",
+            "Copy a large project without running it",
+            "Skip practice until the final project",
+        ),
+    ),
+    (
+        "You are stuck applying {c}. What should you do first?",
+        "Reduce the problem to a minimal example and check each assumption",
+        (
+            "Switch to an unrelated topic",
+            "Ignore the error and continue",
+            "Rewrite everything at once",
+        ),
+    ),
 )
 _QUIZ_ZH = (
-    ("在“{m}”中学习“{c}”的主要原因是什么？", "能够在真实的{m}任务中自信地运用它",
-     ("只为背下定义而不去使用", "它只在考试中有用", "它可以取代{s}中的所有其他内容")),
-    ("练习“{c}”最有效的方法是什么？", "先构建一个能运行的小示例，再逐步修改",
-     ("读一遍就继续往下学", "照抄大型项目但从不运行", "等到最终项目再练习")),
-    ("运用“{c}”时遇到困难，第一步应该做什么？", "把问题缩小为最小示例并逐一检查假设",
-     ("换一个不相关的主题", "忽略错误继续往下", "一次性全部重写")),
+    (
+        "在“{m}”中学习“{c}”的主要原因是什么？",
+        "能够在真实的{m}任务中自信地运用它",
+        ("只为背下定义而不去使用", "它只在考试中有用", "它可以取代{s}中的所有其他内容"),
+    ),
+    (
+        "练习“{c}”最有效的方法是什么？",
+        "先构建一个能运行的小示例，再逐步修改",
+        ("读一遍就继续往下学", "照抄大型项目但从不运行", "等到最终项目再练习"),
+    ),
+    (
+        "运用“{c}”时遇到困难，第一步应该做什么？",
+        "把问题缩小为最小示例并逐一检查假设",
+        ("换一个不相关的主题", "忽略错误继续往下", "一次性全部重写"),
+    ),
 )
 
 
@@ -159,13 +225,15 @@ def quiz(context: Context) -> dict[str, Any]:
         options = [w.format(**fill) for w in wrong]
         answer = _rank(name, str(index)) % (len(options) + 1)
         options.insert(answer, right.format(**fill))
-        questions.append({
-            "question": question.format(**fill)[:1000],
-            "options": [o[:300] for o in options],
-            "answer": answer,
-            "explanation": right.format(**fill),
-            "difficulty": ("easy", "medium", "hard")[index],
-        })
+        questions.append(
+            {
+                "question": question.format(**fill)[:1000],
+                "options": [o[:300] for o in options],
+                "answer": answer,
+                "explanation": right.format(**fill),
+                "difficulty": ("easy", "medium", "hard")[index],
+            }
+        )
     return {"questions": questions}
 
 
@@ -174,23 +242,40 @@ def resources(context: Context) -> dict[str, Any]:
     name, module, _, _, _, _ = _brief(context)
     zh = _zh(_lang(context))
     found = [
-        {"title": str(hit.get("title") or hit.get("url"))[:300], "type": "article",
-         "url": str(hit["url"]), "description": str(hit.get("snippet", ""))[:1000]}
-        for hit in context.get("search_results", []) if hit.get("url")
+        {
+            "title": str(hit.get("title") or hit.get("url"))[:300],
+            "type": "article",
+            "url": str(hit["url"]),
+            "description": str(hit.get("snippet", ""))[:1000],
+        }
+        for hit in context.get("search_results", [])
+        if hit.get("url")
     ][:3]
     suggestions = [
-        {"title": f"官方文档：{name}" if zh else f"Official documentation: {name}",
-         "type": "documentation", "url": None,
-         "description": f"在官方文档中搜索“{name}”。" if zh
-         else f"Search the official documentation for “{name}”."},
-        {"title": f"动手练习：{name}" if zh else f"Hands-on exercise: {name}",
-         "type": "exercise", "url": None,
-         "description": f"用一个小项目练习“{name}”（{module}）。" if zh
-         else f"Practise {name} in a small project for {module}."},
-        {"title": f"入门文章：{name}" if zh else f"Introductory article on {name}",
-         "type": "article", "url": None,
-         "description": "寻找一篇带示例的近期文章。" if zh
-         else "Look for a recent article with worked examples."},
+        {
+            "title": f"官方文档：{name}" if zh else f"Official documentation: {name}",
+            "type": "documentation",
+            "url": None,
+            "description": f"在官方文档中搜索“{name}”。"
+            if zh
+            else f"Search the official documentation for “{name}”.",
+        },
+        {
+            "title": f"动手练习：{name}" if zh else f"Hands-on exercise: {name}",
+            "type": "exercise",
+            "url": None,
+            "description": f"用一个小项目练习“{name}”（{module}）。"
+            if zh
+            else f"Practise {name} in a small project for {module}.",
+        },
+        {
+            "title": f"入门文章：{name}" if zh else f"Introductory article on {name}",
+            "type": "article",
+            "url": None,
+            "description": "寻找一篇带示例的近期文章。"
+            if zh
+            else "Look for a recent article with worked examples.",
+        },
     ]
     return {"resources": (found + suggestions)[:5]}
 
@@ -210,13 +295,19 @@ def edit_plan(context: Context) -> dict[str, Any]:
             operations.append({"op": "remove", "target_id": target})
             done.append(f"removed empty {target}")
     concepts = [c for s in stages for m in s.get("modules", []) for c in m.get("concepts", [])]
-    if codes & {"unknown_prerequisite", "self_prerequisite", "prerequisite_after_concept",
-                "prerequisite_cycle"}:
+    if codes & {
+        "unknown_prerequisite",
+        "self_prerequisite",
+        "prerequisite_after_concept",
+        "prerequisite_cycle",
+    }:
         earlier: set[str] = set()
         for concept in concepts:
             kept = [p for p in concept.get("prerequisites", []) if p in earlier]
             if kept != concept.get("prerequisites", []):
-                operations.append({"op": "update", "target_id": concept["id"], "prerequisites": kept})
+                operations.append(
+                    {"op": "update", "target_id": concept["id"], "prerequisites": kept}
+                )
             earlier.add(concept["id"])
         done.append("kept only prerequisites that come earlier")
     total = sum(float(c.get("estimated_hours", 0)) for c in concepts)
@@ -224,18 +315,27 @@ def edit_plan(context: Context) -> dict[str, Any]:
         factor = 0.9 * budget / total
         for concept in concepts:
             hours = max(0.05, min(200.0, round(float(concept["estimated_hours"]) * factor, 2)))
-            operations.append({"op": "update", "target_id": concept["id"], "estimated_hours": hours})
+            operations.append(
+                {"op": "update", "target_id": concept["id"], "estimated_hours": hours}
+            )
         done.append(f"rescaled hours to about {0.9 * budget:.0f} h")
     feedback = str(context.get("feedback") or "").strip()
     modules = [m for s in stages for m in s.get("modules", [])]
     if feedback and modules:
         zh = _zh(_lang(context))
-        operations.append({
-            "op": "add_concept", "module_id": modules[-1]["id"],
-            "concept": {"name": (f"评审关注点：{feedback}" if zh else f"Reviewer focus: {feedback}")[:200],
-                        "description": feedback[:2000],
-                        "estimated_hours": max(0.05, min(2.0, round(0.05 * budget, 2)))},
-        })
+        operations.append(
+            {
+                "op": "add_concept",
+                "module_id": modules[-1]["id"],
+                "concept": {
+                    "name": (f"评审关注点：{feedback}" if zh else f"Reviewer focus: {feedback}")[
+                        :200
+                    ],
+                    "description": feedback[:2000],
+                    "estimated_hours": max(0.05, min(2.0, round(0.05 * budget, 2))),
+                },
+            }
+        )
         done.append("added a concept for the reviewer's feedback")
     rationale = "; ".join(done) if done else "no change needed"
     return {"operations": operations, "rationale": f"Offline editor: {rationale}."[:2000]}

@@ -7,7 +7,9 @@ off exponentially. Everything here is pure so it is tested without a clock or a 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 from pydantic_ai.exceptions import (
     ModelAPIError,
@@ -61,10 +63,34 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` value: delay seconds (fractions accepted) or an HTTP date."""
+    if value is None or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if 0 <= seconds < float("inf") else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
 def retry_after_of(exc: BaseException) -> float | None:
     """The wait the provider asked for, honoured only on 429 and 503 responses."""
-    if not isinstance(exc, ModelAPIError) or exc.retry_after is None:
+    if not isinstance(exc, ModelAPIError):
         return None
-    if isinstance(exc, ModelHTTPError) and exc.status_code not in (429, 503):
-        return None
+    if isinstance(exc, ModelHTTPError):
+        if exc.status_code not in (429, 503):
+            return None
+        header = (exc.headers or {}).get("retry-after")
+        parsed = parse_retry_after(header)
+        if parsed is not None:
+            return parsed
     return exc.retry_after

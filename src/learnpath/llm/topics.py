@@ -8,14 +8,99 @@ import re
 from learnpath.llm.catalog import DOMAINS, Curriculum, Domain
 
 _STOPWORDS = frozenset(
-    """a about already an and as at basic basics be become becoming better by can career
-    could do engineer expert for from get good h hour hours how i in into is it job just know
-    learn learning like master mastering me month months my of on per please professional
-    skill skills some start study the to understand using want week weeks with within would
-    year years""".split()
+    [
+        "a",
+        "about",
+        "already",
+        "an",
+        "and",
+        "as",
+        "at",
+        "basic",
+        "basics",
+        "be",
+        "become",
+        "becoming",
+        "better",
+        "by",
+        "can",
+        "career",
+        "could",
+        "do",
+        "engineer",
+        "expert",
+        "for",
+        "from",
+        "get",
+        "good",
+        "h",
+        "hour",
+        "hours",
+        "how",
+        "i",
+        "in",
+        "into",
+        "is",
+        "it",
+        "job",
+        "just",
+        "know",
+        "learn",
+        "learning",
+        "like",
+        "master",
+        "mastering",
+        "me",
+        "month",
+        "months",
+        "my",
+        "of",
+        "on",
+        "per",
+        "please",
+        "professional",
+        "skill",
+        "skills",
+        "some",
+        "start",
+        "study",
+        "the",
+        "to",
+        "understand",
+        "using",
+        "want",
+        "week",
+        "weeks",
+        "with",
+        "within",
+        "would",
+        "year",
+        "years",
+    ]
 )
-_ZH_FILLERS = ("我想", "我要", "想要", "希望", "能够", "学习", "学会", "成为", "一名", "一个", "掌握",
-               "了解", "如何", "个月", "小时", "每周", "以内", "之内", "在", "的", "内")
+_ZH_FILLERS = (
+    "我想",
+    "我要",
+    "想要",
+    "希望",
+    "能够",
+    "学习",
+    "学会",
+    "成为",
+    "一名",
+    "一个",
+    "掌握",
+    "了解",
+    "如何",
+    "个月",
+    "小时",
+    "每周",
+    "以内",
+    "之内",
+    "在",
+    "的",
+    "内",
+)
 
 
 def detect_domain(text: str) -> Domain | None:
@@ -60,22 +145,34 @@ def generic_curriculum(topic: str) -> Curriculum:
         return f"{en}|{zh}", generic_concepts(f"{en}|{zh}")
 
     return (
-        (f"Foundations of {t}|{t}基础", (
-            module(f"Key ideas of {t}", f"{t}核心概念"),
-            module("Tools and setup", "工具与准备"),
-        )),
-        (f"Core {t} skills|{t}核心技能", (
-            module("Essential techniques", "基本技巧"),
-            module("Deliberate practice", "刻意练习"),
-        )),
-        (f"Applying {t}|{t}实践应用", (
-            module(f"A first {t} project", f"第一个{t}项目"),
-            module("Real-world situations", "真实场景"),
-        )),
-        (f"Going further with {t}|{t}进阶", (
-            module("Advanced topics", "高级主题"),
-            module("Sharing and teaching", "分享与传授"),
-        )),
+        (
+            f"Foundations of {t}|{t}基础",
+            (
+                module(f"Key ideas of {t}", f"{t}核心概念"),
+                module("Tools and setup", "工具与准备"),
+            ),
+        ),
+        (
+            f"Core {t} skills|{t}核心技能",
+            (
+                module("Essential techniques", "基本技巧"),
+                module("Deliberate practice", "刻意练习"),
+            ),
+        ),
+        (
+            f"Applying {t}|{t}实践应用",
+            (
+                module(f"A first {t} project", f"第一个{t}项目"),
+                module("Real-world situations", "真实场景"),
+            ),
+        ),
+        (
+            f"Going further with {t}|{t}进阶",
+            (
+                module("Advanced topics", "高级主题"),
+                module("Sharing and teaching", "分享与传授"),
+            ),
+        ),
     )
 
 

@@ -28,8 +28,9 @@ class UsageTally:
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
-    def add(self, *, requests: int = 0, input_tokens: int = 0, output_tokens: int = 0,
-            retries: int = 0) -> None:
+    def add(
+        self, *, requests: int = 0, input_tokens: int = 0, output_tokens: int = 0, retries: int = 0
+    ) -> None:
         with self._lock:
             self.requests += requests
             self.input_tokens += input_tokens
@@ -51,9 +52,14 @@ def track_usage() -> Iterator[UsageTally]:
         _active.reset(token)
 
 
-def record_usage(*, requests: int = 0, input_tokens: int = 0, output_tokens: int = 0,
-                 retries: int = 0) -> None:
+def record_usage(
+    *, requests: int = 0, input_tokens: int = 0, output_tokens: int = 0, retries: int = 0
+) -> None:
     """Add to every active tally; a no-op outside ``track_usage()``."""
     for tally in _active.get():
-        tally.add(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-                  retries=retries)
+        tally.add(
+            requests=requests,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            retries=retries,
+        )

@@ -62,14 +62,19 @@ class TinyTeam:
             total_weeks=request.available_weeks(dt.date.today()),
         )
 
-    async def design_curriculum(self, request: LearningRequest, intent: IntentAnalysis) -> Framework:
+    async def design_curriculum(
+        self, request: LearningRequest, intent: IntentAnalysis
+    ) -> Framework:
         await self._call("curriculum", intent)
         concepts = [
             Concept(id=f"c{n}", name=f"Concept {n}", estimated_hours=1.0)
             for n in range(1, self.concepts + 1)
         ]
         module = Module(id="m1", name="Module 1", concepts=concepts)
-        return Framework(title=f"Roadmap: {request.goal}", stages=[Stage(id="s1", name="Stage 1", modules=[module])])
+        return Framework(
+            title=f"Roadmap: {request.goal}",
+            stages=[Stage(id="s1", name="Stage 1", modules=[module])],
+        )
 
     async def validate_structure(
         self, request: LearningRequest, intent: IntentAnalysis, framework: Framework
@@ -79,17 +84,25 @@ class TinyTeam:
         return ValidationResult.from_issues(errors)
 
     async def edit_roadmap(
-        self, request: LearningRequest, framework: Framework, issues: list[Issue], feedback: str | None
+        self,
+        request: LearningRequest,
+        framework: Framework,
+        issues: list[Issue],
+        feedback: str | None,
     ) -> EditPlan:
         await self._call("edit", feedback)
         return EditPlan(
-            operations=[Rename(target_id=framework.stages[0].id, name=f"Stage 1 ({feedback or 'fixed'})")],
+            operations=[
+                Rename(target_id=framework.stages[0].id, name=f"Stage 1 ({feedback or 'fixed'})")
+            ],
             rationale="tiny edit",
         )
 
     async def write_tutorial(self, brief: ConceptBrief) -> Tutorial:
         await self._call("tutorial", brief)
-        return Tutorial(title=brief.concept.name, summary="summary", markdown=f"# {brief.concept.name}\n")
+        return Tutorial(
+            title=brief.concept.name, summary="summary", markdown=f"# {brief.concept.name}\n"
+        )
 
     async def recommend_resources(self, brief: ConceptBrief) -> ResourceList:
         await self._call("resources", brief)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from learnpath.domain.roadmap import EditError, EditOp, Framework, Severity, apply_edits, structural_issues
 from learnpath.domain.request import LearningRequest
+from learnpath.domain.roadmap import (
+    EditError,
+    EditOp,
+    Framework,
+    Severity,
+    apply_edits,
+    structural_issues,
+)
 from learnpath.domain.task import TaskStatus
 from learnpath.store import Conflict, Store
 

@@ -1,0 +1,80 @@
+"""The dependencies every route uses, as ``Annotated`` aliases.
+
+Identity comes only from the bearer token (``identity.resolve_user``), never from a body.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from learnpath.api.errors import ApiError, unauthenticated
+from learnpath.identity import resolve_user
+from learnpath.runtime import Runtime
+from learnpath.settings import Settings
+from learnpath.store import Store
+from learnpath.store.records import UserRecord
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `learnpath user create NAME`, sent as `Authorization: Bearer …`",
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_store(runtime: RuntimeDep) -> Store:
+    return runtime.store
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def current_user(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> UserRecord:
+    """The caller, from the bearer token; 401 when it is missing or unknown."""
+    token = credentials.credentials if credentials is not None else None
+    if token is not None and (len(token) > 512 or "\x00" in token):
+        raise unauthenticated("the bearer token is not valid")
+    user = await resolve_user(runtime.store, runtime.settings, token)
+    if user is None:
+        raise unauthenticated(
+            "the bearer token is not valid" if token else "a valid bearer token is required"
+        )
+    return user
+
+
+CurrentUser = Annotated[UserRecord, Depends(current_user)]
+
+
+async def admin_user(user: CurrentUser) -> UserRecord:
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "this operation needs an administrator's token")
+    return user
+
+
+AdminUser = Annotated[UserRecord, Depends(admin_user)]
+
+_ID = r"^[A-Za-z0-9_.:-]+$"
+TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID, description="Task id")]
+RoadmapId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=_ID, description="Roadmap id")
+]
+ConceptId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$", description="Concept id")
+]

@@ -1,0 +1,308 @@
+"""Request and response bodies of the HTTP API (the OpenAPI document is built from these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from learnpath.domain.task import Step, TaskStatus
+
+OFFLINE_BANNER = (
+    "This roadmap was written by the built-in offline model: sample content for trying "
+    "learnpath out. To generate real content, set LEARNPATH_MODEL (for example "
+    "'openai:gpt-4o' with LEARNPATH_MODEL_API_KEY, or 'ollama:llama3.1' for a local model) "
+    "and generate the roadmap again."
+)
+
+
+class Problem(BaseModel):
+    """An error, as ``application/problem+json``. Branch on ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://learnpath.dev/problems/not_found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["no task 6f1c…"])
+    code: str = Field(examples=["not_found"])
+
+
+class TaskErrorOut(BaseModel):
+    step: str
+    code: str
+    message: str
+
+
+class ProgressOut(BaseModel):
+    done: int = Field(ge=0)
+    total: int = Field(ge=0)
+
+
+class TaskOut(BaseModel):
+    """A generation task: where it is and what happened."""
+
+    task_id: str
+    status: TaskStatus
+    current_step: Step
+    roadmap_id: str | None
+    error: TaskErrorOut | None
+    progress: ProgressOut
+    goal: str
+    review: bool
+    cancel_requested: bool
+    request: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "task_id": "3b8e1c1e-2a57-4f7a-9d55-0d2f8f0b6a11",
+                    "status": "processing",
+                    "current_step": "content_generation",
+                    "roadmap_id": "3b8e1c1e-2a57-4f7a-9d55-0d2f8f0b6a11",
+                    "error": None,
+                    "progress": {"done": 4, "total": 12},
+                    "goal": "Become a backend engineer",
+                    "review": False,
+                    "cancel_requested": False,
+                    "request": {"goal": "Become a backend engineer", "hours_per_week": 8},
+                    "created_at": "2025-01-01T10:00:00Z",
+                    "updated_at": "2025-01-01T10:02:00Z",
+                    "finished_at": None,
+                }
+            ]
+        }
+    )
+
+
+class TaskAccepted(BaseModel):
+    task_id: str
+    status: TaskStatus
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page")
+
+
+class StepErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class StepRunOut(BaseModel):
+    step: str
+    attempt: int
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    duration_s: float | None
+    model_requests: int
+    input_tokens: int
+    output_tokens: int
+    error: StepErrorOut | None
+
+
+class TraceOut(BaseModel):
+    task_id: str
+    steps: list[StepRunOut]
+    model_requests: int
+    input_tokens: int
+    output_tokens: int
+
+
+class ContentState(BaseModel):
+    """Where one content item of a concept stands (``not_started`` before content begins)."""
+
+    status: str = Field(examples=["completed"])
+    version: int = Field(ge=0)
+
+
+class ConceptContentStates(BaseModel):
+    tutorial: ContentState
+    resources: ContentState
+    quiz: ContentState
+
+
+class ConceptOut(BaseModel):
+    concept_id: str
+    name: str
+    description: str
+    estimated_hours: float
+    difficulty: str
+    prerequisites: list[str]
+    content: ConceptContentStates
+
+
+class ModuleOut(BaseModel):
+    module_id: str
+    name: str
+    description: str
+    concepts: list[ConceptOut]
+
+
+class StageOut(BaseModel):
+    stage_id: str
+    name: str
+    description: str
+    modules: list[ModuleOut]
+
+
+class RoadmapOut(BaseModel):
+    """A roadmap with each concept's content status; bodies come from the concept endpoint."""
+
+    roadmap_id: str
+    task_id: str
+    title: str
+    summary: str
+    generated_by: str
+    offline: str | None = Field(
+        description="Set when sample content from the offline model is shown: how to configure a real model"
+    )
+    stages: list[StageOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RoadmapSummary(BaseModel):
+    roadmap_id: str
+    task_id: str
+    title: str
+    generated_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RoadmapPage(BaseModel):
+    items: list[RoadmapSummary]
+    next_cursor: str | None
+
+
+class ContentErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class ContentOut(BaseModel):
+    status: str
+    version: int = Field(ge=0)
+    body: dict[str, Any] | None
+    error: ContentErrorOut | None
+    generated_by: str | None
+    instructions: str | None
+    updated_at: dt.datetime | None
+
+
+class ConceptContents(BaseModel):
+    tutorial: ContentOut
+    resources: ContentOut
+    quiz: ContentOut
+
+
+class ConceptDetail(BaseModel):
+    """One concept with the newest version of its tutorial, resources and quiz."""
+
+    roadmap_id: str
+    concept_id: str
+    stage_id: str
+    module_id: str
+    name: str
+    description: str
+    estimated_hours: float
+    difficulty: str
+    prerequisites: list[str]
+    offline: str | None
+    content: ConceptContents
+
+
+class RegenerateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instructions: str | None = Field(
+        default=None, max_length=2000, examples=["More hands-on examples, fewer definitions"]
+    )
+
+
+class RegenerateAccepted(BaseModel):
+    task_id: str
+    roadmap_id: str
+    concept_id: str
+    version: int
+    status: TaskStatus
+
+
+class ProgressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool = Field(examples=[True])
+
+
+Answer = Annotated[int, Field(ge=0, le=100)]
+
+
+class QuizAnswersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: list[Answer | None] = Field(
+        max_length=50,
+        description="The chosen option index for each question, in order (null = skipped)",
+        examples=[[1, 0, None, 2]],
+    )
+
+
+class ConceptProgressOut(BaseModel):
+    concept_id: str
+    done: bool
+    quiz_answers: list[int | None] | None
+    quiz_score: float | None
+    updated_at: dt.datetime
+
+
+class QuestionResult(BaseModel):
+    index: int
+    chosen: int | None
+    answer: int
+    correct: bool
+    explanation: str
+
+
+class QuizResultOut(BaseModel):
+    concept_id: str
+    score: float = Field(ge=0, le=1)
+    correct: int
+    total: int
+    results: list[QuestionResult]
+    progress: ConceptProgressOut
+
+
+class RoadmapProgressOut(BaseModel):
+    roadmap_id: str
+    done: int
+    total: int
+    concepts: list[ConceptProgressOut]
+
+
+class HealthOut(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class ReadyOut(BaseModel):
+    status: str = Field(examples=["ready"])
+    checks: dict[str, str] = Field(examples=[{"database": "ok", "broker": "skipped"}])
+
+
+class DiagnosticsOut(BaseModel):
+    tasks_by_status: dict[str, int]
+    jobs_by_state: dict[str, int]
+    expired_leases: int
+    oldest_queued_age_s: float | None
+    unpublished_jobs: int
+    published_unclaimed: int
+    recent_failures: list[dict[str, Any]]
+    step_durations: dict[str, dict[str, float]]
+    model_usage: dict[str, int]

@@ -1,0 +1,211 @@
+"""``learnpath generate``: submit, run embedded, follow the task's events live, export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.tree import Tree
+
+from learnpath.cli.common import err, fail
+from learnpath.domain.request import LearningRequest
+from learnpath.domain.roadmap import Framework
+from learnpath.domain.task import Step
+from learnpath.export import roadmap_document, to_markdown
+from learnpath.runtime import Runtime, open_runtime
+from learnpath.settings import Settings
+from learnpath.store import Store
+from learnpath.store.records import EventRecord
+from learnpath.workflow.review import ReviewDecision, submit_review
+
+STEP_LABELS = {
+    Step.INTENT_ANALYSIS: "Analysing your goal",
+    Step.CURRICULUM_DESIGN: "Designing the curriculum",
+    Step.STRUCTURE_VALIDATION: "Validating the structure",
+    Step.ROADMAP_EDIT: "Repairing the roadmap",
+    Step.HUMAN_REVIEW: "Waiting for your review",
+    Step.CONTENT_GENERATION: "Writing tutorials, resources and quizzes",
+}
+ENDINGS = {"task_completed", "task_partially_failed", "task_failed", "task_canceled"}
+
+
+def parse_request(**fields: Any) -> LearningRequest:
+    try:
+        return LearningRequest(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid request: {problems}", code=2)
+
+
+async def generate(
+    settings: Settings,
+    request: LearningRequest,
+    *,
+    fmt: str,
+    output: Path | None,
+    interactive_review: bool,
+) -> Path:
+    async with open_runtime(settings) as runtime:
+        user = await runtime.store.local_user()
+        task, _ = await runtime.store.submit_task(
+            user_id=user.id, request=request.model_dump(mode="json")
+        )
+        err.print(f"Task [bold]{task.id}[/] submitted. Model: [bold]{runtime.team.generated_by}[/]")
+        if runtime.team.generated_by == "offline":
+            err.print(
+                "[yellow]No model configured: using the offline model (sample content). "
+                "Set LEARNPATH_MODEL to use a real one.[/]"
+            )
+        try:
+            ending = await follow(runtime, task.id, user.id, interactive_review=interactive_review)
+        except asyncio.CancelledError:
+            err.print(
+                f"Interrupted. The task stays queued; `learnpath cancel {task.id}` cancels it."
+            )
+            raise
+        final = await runtime.store.get_task(task.id, user.id)
+        if ending in ("task_failed", "task_canceled") or final.roadmap_id is None:
+            error = final.error
+            reason = f"{error.step}: {error.message} ({error.code})" if error else final.status
+            fail(f"the roadmap was not generated — {reason}")
+        document = await roadmap_document(runtime.store, final.roadmap_id, user.id, bodies=True)
+        path = output or default_path(settings, document["title"], task.id, fmt)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = (
+            json.dumps(document, indent=2, ensure_ascii=False)
+            if fmt == "json"
+            else to_markdown(document)
+        )
+        path.write_text(text, encoding="utf-8")
+        if final.error is not None:
+            err.print(f"[yellow]Some content failed:[/] {final.error.message}")
+        err.print(
+            f"[green]Done.[/] {final.progress_done}/{final.progress_total} concepts. Roadmap written to:"
+        )
+        return path
+
+
+def default_path(settings: Settings, title: str, task_id: str, fmt: str) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "roadmap"
+    return settings.data_dir / "roadmaps" / f"{slug}-{task_id[:8]}.{fmt}"
+
+
+async def follow(runtime: Runtime, task_id: str, user_id: str, *, interactive_review: bool) -> str:
+    """Render the task's events until it ends; asks for review decisions when it parks."""
+    store = runtime.store
+    seen = 0
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        step_bar = progress.add_task("Queued", total=None)
+        concept_bar: Any = None
+        while True:
+            version = store.events_signal.version
+            events = await store.events_after(task_id, seen)
+            for event in events:
+                seen = event.seq
+                concept_bar = _render(progress, step_bar, concept_bar, event)
+                if event.type in ENDINGS:
+                    return event.type
+                if event.type == "review_required":
+                    progress.stop()
+                    await _review(store, task_id, user_id, event, interactive_review)
+                    progress.start()
+            if not events:
+                await store.events_signal.wait(version, runtime.settings.poll_seconds)
+
+
+def _render(progress: Progress, step_bar: Any, concept_bar: Any, event: EventRecord) -> Any:
+    data = event.data
+    if event.type == "step_started":
+        label = STEP_LABELS.get(Step(data["step"]), data["step"])
+        progress.update(step_bar, description=label)
+    elif event.type == "step_completed":
+        label = STEP_LABELS.get(Step(data["step"]), data["step"])
+        progress.console.print(f"[green]✓[/] {label}")
+    elif event.type in ("concept_completed", "concept_failed"):
+        if concept_bar is None:
+            concept_bar = progress.add_task("Concepts", total=data["total"])
+        progress.update(concept_bar, completed=data["done"], total=data["total"])
+        if event.type == "concept_failed":
+            progress.console.print(f"[red]✗[/] {data.get('message', data['concept_id'])}")
+    elif event.type == "task_requeued":
+        progress.console.print(f"[yellow]↻[/] {data.get('reason', 'requeued')}")
+    elif event.type in ENDINGS:
+        progress.update(
+            step_bar,
+            description=event.type.replace("task_", "").replace("_", " "),
+            total=1,
+            completed=1,
+        )
+    return concept_bar
+
+
+async def _review(
+    store: Store, task_id: str, user_id: str, event: EventRecord, interactive: bool
+) -> None:
+    task = await store.get_task(task_id, user_id)
+    assert task.roadmap_id is not None
+    roadmap = await store.get_roadmap(task.roadmap_id, user_id)
+    err.print(framework_tree(Framework.model_validate(roadmap.framework)))
+    for issue in event.data.get("open_issues", []):
+        err.print(f"[yellow]open issue:[/] {issue['message']}")
+    if not interactive:
+        fail(
+            f"the roadmap waits for review: `learnpath approve {task_id}` or `learnpath reject {task_id} -f ...`"
+        )
+    answer = await asyncio.to_thread(_ask_decision)
+    if answer is None:
+        decision = ReviewDecision(decision="approve")
+    else:
+        decision = ReviewDecision(decision="reject", feedback=answer)
+    await submit_review(store, task_id, user_id, decision)
+
+
+def _ask_decision() -> str | None:
+    """None to approve, else the rejection feedback."""
+    while True:
+        try:
+            choice = typer.prompt(
+                "Approve this roadmap? [a]pprove / [r]eject", default="a", err=True
+            )
+        except (EOFError, typer.Abort):
+            fail("no answer on standard input; approve later with `learnpath approve TASK`")
+        if choice.lower().startswith("a"):
+            return None
+        if choice.lower().startswith("r"):
+            feedback = typer.prompt("What should change?", err=True).strip()
+            if feedback:
+                return str(feedback)
+
+
+def framework_tree(framework: Framework) -> Tree:
+    tree = Tree(f"[bold]{framework.title}[/] ({framework.total_hours():.0f} h)")
+    for stage in framework.stages:
+        stage_node = tree.add(f"[bold]{stage.name}[/]")
+        for module in stage.modules:
+            module_node = stage_node.add(module.name)
+            for concept in module.concepts:
+                module_node.add(
+                    f"{concept.name} [dim]{concept.estimated_hours:g} h · {concept.id}[/]"
+                )
+    return tree

@@ -1,0 +1,265 @@
+"""Operator commands: doctor, users, task inspection and decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rich.table import Table
+
+from learnpath.cli.common import err, fail, out
+from learnpath.dispatch.reconciler import reconcile_once
+from learnpath.domain.task import TaskStatus
+from learnpath.settings import Executor, Settings
+from learnpath.store import Conflict, NotFound, QueueReport, Store, open_store
+from learnpath.store.migrate import current_revision, head_revision, upgrade
+from learnpath.store.records import EventRecord, TaskRecord
+from learnpath.workflow.review import InvalidEdits, ReviewDecision, submit_review
+
+STUCK_QUEUE_SECONDS = 300
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+    queue: QueueReport | None = None
+    cluster: dict[str, Any] | None = None
+    fixed: dict[str, int] | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "healthy": self.healthy,
+            "checks": [asdict(c) for c in self.checks],
+            "queue": asdict(self.queue) if self.queue else None,
+            "cluster": self.cluster,
+            "fixed": self.fixed,
+        }
+
+
+async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
+    report = DoctorReport()
+    store = open_store(settings)
+    try:
+        try:
+            await store.ping()
+        except Exception as exc:
+            report.checks.append(
+                Check(
+                    "database",
+                    False,
+                    f"unreachable: {type(exc).__name__}",
+                    "check LEARNPATH_DATABASE_URL",
+                )
+            )
+            return report
+        report.checks.append(Check("database", True, _safe_url(settings)))
+        revision, head = await current_revision(store.engines.writer), head_revision()
+        report.checks.append(
+            Check(
+                "migrations",
+                revision == head,
+                f"at {revision or 'none'}, newest {head}",
+                "" if revision == head else "run `learnpath db upgrade`",
+            )
+        )
+        if revision is None:
+            return report
+        if fix:
+            result = await reconcile_once(
+                store,
+                publish_deadline_s=settings.publish_deadline_seconds
+                if settings.executor is Executor.CELERY
+                else None,
+            )
+            report.fixed = asdict(result)
+        queue = await store.queue_report(publish_deadline_s=settings.publish_deadline_seconds)
+        report.queue = queue
+        report.checks.append(
+            Check(
+                "leases",
+                queue.expired_leases == 0,
+                f"{queue.expired_leases} running job(s) with an expired lease",
+                ""
+                if queue.expired_leases == 0
+                else "a worker died; `learnpath doctor --fix` requeues them",
+            )
+        )
+        age = queue.oldest_queued_age_s
+        report.checks.append(
+            Check(
+                "queue",
+                age is None or age < STUCK_QUEUE_SECONDS,
+                "empty" if age is None else f"oldest queued job waits {age:.0f}s",
+                ""
+                if age is None or age < STUCK_QUEUE_SECONDS
+                else "no worker is taking jobs: start `learnpath serve` or `learnpath worker`",
+            )
+        )
+        failures = len(queue.recent_failures)
+        report.checks.append(
+            Check(
+                "failures",
+                True,
+                f"{failures} recent failed task(s)" if failures else "no failed tasks",
+            )
+        )
+    finally:
+        await store.close()
+    return report
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def render_doctor(report: DoctorReport) -> None:
+    table = Table(title="learnpath doctor", show_lines=False)
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail")
+    for check in report.checks:
+        status = "[green]ok[/]" if check.ok else "[red]PROBLEM[/]"
+        detail = check.detail + (f"\n[yellow]→ {check.hint}[/]" if check.hint else "")
+        table.add_row(check.name, status, detail)
+    out.print(table)
+    if report.queue:
+        queue = report.queue
+        out.print("tasks by status: " + _counts(queue.tasks_by_status))
+        out.print("jobs by state:   " + _counts(queue.jobs_by_state))
+        for failure in queue.recent_failures:
+            out.print(
+                f"[red]failed[/] {failure['task_id']} at {failure['step']} ({failure['code']}): {failure['message']}"
+            )
+    if report.fixed is not None:
+        out.print(f"reconciler: {report.fixed}")
+    out.print("[green]verdict: healthy[/]" if report.healthy else "[red]verdict: problems found[/]")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
+
+
+async def db_upgrade(settings: Settings) -> str:
+    store = open_store(settings)
+    try:
+        await upgrade(store.engines.writer)
+        return await current_revision(store.engines.writer) or "none"
+    finally:
+        await store.close()
+
+
+async def _with_store(settings: Settings) -> Store:
+    store = open_store(settings)
+    await upgrade(store.engines.writer)
+    return store
+
+
+async def create_user(settings: Settings, name: str, *, admin: bool) -> str:
+    store = await _with_store(settings)
+    try:
+        _, token = await store.create_user(name, admin=admin)
+        return token
+    except Conflict as exc:
+        fail(str(exc))
+    finally:
+        await store.close()
+
+
+async def list_tasks(settings: Settings, *, status: str | None, limit: int) -> list[TaskRecord]:
+    store = await _with_store(settings)
+    try:
+        return (await store.list_tasks(None, limit=limit, status=status)).items
+    finally:
+        await store.close()
+
+
+async def show_task(settings: Settings, task_id: str) -> tuple[TaskRecord, list[EventRecord]]:
+    store = await _with_store(settings)
+    try:
+        return await store.get_task(task_id), await store.events_after(task_id)
+    except NotFound:
+        fail(f"no task {task_id}")
+    finally:
+        await store.close()
+
+
+async def review(settings: Settings, task_id: str, *, approve: bool, feedback: str | None) -> None:
+    store = await _with_store(settings)
+    try:
+        task = await store.get_task(task_id)
+        decision = ReviewDecision(decision="approve" if approve else "reject", feedback=feedback)
+        await submit_review(store, task_id, task.user_id, decision)
+    except NotFound:
+        fail(f"no task {task_id}")
+    except (Conflict, InvalidEdits) as exc:
+        fail(str(exc))
+    finally:
+        await store.close()
+
+
+async def cancel(settings: Settings, task_id: str) -> TaskStatus:
+    store = await _with_store(settings)
+    try:
+        return await store.cancel_task(task_id, None)
+    except NotFound:
+        fail(f"no task {task_id}")
+    except Conflict as exc:
+        fail(str(exc))
+    finally:
+        await store.close()
+
+
+async def retry(settings: Settings, task_id: str) -> None:
+    store = await _with_store(settings)
+    try:
+        await store.retry_task(task_id, None)
+    except NotFound:
+        fail(f"no task {task_id}")
+    except Conflict as exc:
+        fail(str(exc))
+    finally:
+        await store.close()
+
+
+def render_tasks(items: list[TaskRecord]) -> None:
+    table = Table(title=f"{len(items)} task(s)")
+    for column in ("task", "status", "step", "goal", "created"):
+        table.add_column(column)
+    for task in items:
+        table.add_row(
+            task.id, task.status, task.current_step, task.goal[:50], _when(task.created_at)
+        )
+    out.print(table)
+
+
+def render_task(task: TaskRecord, events: list[EventRecord]) -> None:
+    out.print(f"[bold]{task.id}[/]  {task.status}  step={task.current_step}  goal={task.goal!r}")
+    out.print(
+        f"progress {task.progress_done}/{task.progress_total}  roadmap={task.roadmap_id or '-'}"
+    )
+    if task.error:
+        out.print(f"[red]error[/] at {task.error.step} ({task.error.code}): {task.error.message}")
+    for event in events:
+        out.print(f"  {event.seq:>4} {_when(event.created_at)} {event.type} {event.data or ''}")
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+__all__ = ["err"]

@@ -1,0 +1,173 @@
+"""What the pages show, built from store records: plain dicts the templates and JSON share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from learnpath.domain.content import ContentKind, Quiz
+from learnpath.domain.task import Step, TaskStatus
+from learnpath.store import Store
+from learnpath.store.records import ContentItem, StepRunRecord, TaskRecord
+
+TIMELINE_STEPS = (
+    Step.INTENT_ANALYSIS,
+    Step.CURRICULUM_DESIGN,
+    Step.STRUCTURE_VALIDATION,
+    Step.ROADMAP_EDIT,
+    Step.HUMAN_REVIEW,
+    Step.CONTENT_GENERATION,
+)
+OPTIONAL_STEPS = frozenset({Step.ROADMAP_EDIT, Step.HUMAN_REVIEW})
+
+
+def timeline(task: TaskRecord, runs: list[StepRunRecord]) -> list[dict[str, Any]]:
+    """One entry per step: ``done``, ``active``, ``waiting``, ``failed``, ``stopped`` or ``todo``."""
+    latest: dict[str, StepRunRecord] = {}
+    counts: dict[str, int] = {}
+    for run in runs:
+        latest[run.step] = run
+        counts[run.step] = counts.get(run.step, 0) + 1
+    entries = []
+    for step in TIMELINE_STEPS:
+        run = latest.get(step)
+        optional_skipped = step in OPTIONAL_STEPS and run is None and task.current_step != step
+        if optional_skipped and not (step is Step.HUMAN_REVIEW and task.review):
+            continue
+        state = "todo"
+        if run is not None:
+            state = {"running": "active", "completed": "done", "failed": "failed"}.get(
+                run.status, "done"
+            )
+        if step is Step.HUMAN_REVIEW and task.status is TaskStatus.HUMAN_REVIEW_PENDING:
+            state = "waiting"
+        if state == "active" and task.status.is_terminal:
+            state = "stopped"
+        if task.error is not None and task.error.step == step and task.status is TaskStatus.FAILED:
+            state = "failed"
+        if task.status is TaskStatus.COMPLETED and state == "todo":
+            state = "done"
+        entries.append(
+            {
+                "step": str(step),
+                "state": state,
+                "runs": counts.get(step, 0),
+                "started_at": run.started_at if run else None,
+                "finished_at": run.finished_at if run else None,
+            }
+        )
+    return entries
+
+
+def task_json(task: TaskRecord, runs: list[StepRunRecord], last_seq: int) -> dict[str, Any]:
+    """The task as the live page's script receives it."""
+    return {
+        "task_id": task.id,
+        "status": str(task.status),
+        "current_step": str(task.current_step),
+        "roadmap_id": task.roadmap_id,
+        "cancel_requested": task.cancel_requested,
+        "error": (
+            {"step": task.error.step, "code": task.error.code, "message": task.error.message}
+            if task.error
+            else None
+        ),
+        "progress": {"done": task.progress_done, "total": task.progress_total},
+        "timeline": [
+            {"step": e["step"], "state": e["state"], "runs": e["runs"]} for e in timeline(task, runs)
+        ],
+        "last_seq": last_seq,
+    }
+
+
+async def open_issues(store: Store, task_id: str) -> list[dict[str, Any]]:
+    """The validation issues the workflow handed to the reviewer with the latest round."""
+    issues: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        events = await store.events_after(task_id, after, limit=500)
+        for event in events:
+            if event.type == "review_required":
+                issues = [i for i in event.data.get("open_issues") or [] if isinstance(i, dict)]
+        if len(events) < 500:
+            return issues
+        after = events[-1].seq
+
+
+@dataclass
+class ConceptView:
+    """One concept of a roadmap page: its content items and the learner's progress."""
+
+    id: str
+    name: str
+    description: str
+    estimated_hours: float
+    difficulty: str
+    items: dict[str, ContentItem] = field(default_factory=dict)
+    done: bool = False
+    quiz_answers: list[int | None] | None = None
+    quiz_score: float | None = None
+
+    def body(self, kind: str) -> dict[str, Any] | None:
+        item = self.items.get(kind)
+        if item is None or item.status != "completed":
+            return None
+        return item.body
+
+    def status(self, kind: str) -> str:
+        item = self.items.get(kind)
+        return item.status if item is not None else "missing"
+
+    @property
+    def quiz_results(self) -> list[dict[str, Any]] | None:
+        """Per question: the learner's answer, the right one and the explanation."""
+        body = self.body(ContentKind.QUIZ)
+        if body is None or self.quiz_answers is None:
+            return None
+        quiz = Quiz.model_validate(body)
+        results = []
+        for index, question in enumerate(quiz.questions):
+            picked = self.quiz_answers[index] if index < len(self.quiz_answers) else None
+            results.append(
+                {
+                    "question": question.question,
+                    "picked": question.options[picked] if picked is not None else None,
+                    "right": question.options[question.answer],
+                    "correct": picked == question.answer,
+                    "explanation": question.explanation,
+                }
+            )
+        return results
+
+
+def concept_views(
+    framework: dict[str, Any], items: list[ContentItem], progress: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Stages with their modules and ``ConceptView`` concepts, in roadmap order."""
+    by_concept: dict[str, dict[str, ContentItem]] = {}
+    for item in items:
+        by_concept.setdefault(item.concept_id, {})[item.kind] = item
+    learner = {p["concept_id"]: p for p in progress}
+    stages = []
+    for stage in framework.get("stages", []):
+        modules = []
+        for module in stage.get("modules", []):
+            concepts = []
+            for concept in module.get("concepts", []):
+                mine = learner.get(concept["id"], {})
+                concepts.append(
+                    ConceptView(
+                        id=concept["id"],
+                        name=concept.get("name", concept["id"]),
+                        description=concept.get("description", ""),
+                        estimated_hours=float(concept.get("estimated_hours", 0) or 0),
+                        difficulty=str(concept.get("difficulty", "")),
+                        items=by_concept.get(concept["id"], {}),
+                        done=bool(mine.get("done", False)),
+                        quiz_answers=mine.get("quiz_answers"),
+                        quiz_score=mine.get("quiz_score"),
+                    )
+                )
+            modules.append({**module, "concepts": concepts})
+        stages.append({**stage, "modules": modules})
+    return stages

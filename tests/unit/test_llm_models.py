@@ -1,0 +1,113 @@
+"""Model resolution from settings: the LEARNPATH_MODEL syntax and per-agent overrides."""
+
+from __future__ import annotations
+
+import pytest
+import pydantic_ai.models
+from pydantic_ai.models.function import FunctionModel
+from pydantic_ai.models.openai import OpenAIChatModel
+
+from learnpath.agents.llm_team import LLMTeam
+from learnpath.llm.errors import ModelCallError
+from learnpath.llm.models import (
+    check_agent_models,
+    model_for,
+    parse_model_spec,
+    spec_for_agent,
+)
+from tests.unit.conftest_llm import settings
+
+
+@pytest.fixture(autouse=True)
+def _no_real_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", False)
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "offline", "OFFLINE"])
+def test_unset_or_offline_means_the_offline_model(value: str | None) -> None:
+    spec = parse_model_spec(value)
+    assert (spec.kind, spec.model, spec.label) == ("offline", "offline", "offline")
+
+
+def test_pydantic_ai_model_strings_pass_through() -> None:
+    for value in ("openai-chat:gpt-4o", "deepseek:deepseek-chat", "anthropic:claude-sonnet-4-5",
+                  "ollama:llama3.2"):
+        spec = parse_model_spec(value)
+        assert (spec.kind, spec.model, spec.label) == ("pydantic_ai", value, value)
+
+
+def test_base_url_with_and_without_model_name() -> None:
+    named = parse_model_spec("http://gpu-box:8000/v1#Qwen/Qwen2.5-7B-Instruct")
+    assert (named.kind, named.model, named.base_url) == (
+        "base_url", "Qwen/Qwen2.5-7B-Instruct", "http://gpu-box:8000/v1"
+    )
+    plain = parse_model_spec("http://127.0.0.1:8080/v1")
+    assert (plain.model, plain.base_url) == ("default", "http://127.0.0.1:8080/v1")
+
+
+def test_base_url_label_hides_credentials_and_query() -> None:
+    spec = parse_model_spec("https://user:s3cret@llm.example.com/v1?key=abc#m")
+    assert spec.label == "m@https://llm.example.com/v1"
+    assert "s3cret" not in spec.label and "abc" not in spec.label
+
+
+@pytest.mark.parametrize("value", ["gpt-4o", "nosuchprovider:model", "openai-chat:", "http:///v1"])
+def test_bad_model_settings_are_rejected_clearly(value: str) -> None:
+    with pytest.raises(ModelCallError) as caught:
+        parse_model_spec(value)
+    assert caught.value.code == "model_misconfigured"
+    assert caught.value.message.startswith("Model configuration error:")
+
+
+def test_per_agent_override_wins() -> None:
+    config = settings(model="openai-chat:gpt-4o", agent_models={"tutorial": "offline"})
+    assert spec_for_agent(config, "tutorial").kind == "offline"
+    assert spec_for_agent(config, "intent").model == "openai-chat:gpt-4o"
+
+
+def test_override_for_an_unknown_agent_is_refused() -> None:
+    with pytest.raises(ModelCallError, match="tutor"):
+        check_agent_models(settings(agent_models={"tutor": "offline"}))
+
+
+def test_base_url_builds_an_openai_chat_model_at_that_url() -> None:
+    model = model_for(settings(model="http://127.0.0.1:9/v1#tiny", model_api_key="sk-test"), "quiz")
+    inner = model.wrapped
+    assert isinstance(inner, OpenAIChatModel)
+    assert inner.model_name == "tiny"
+    assert str(inner.client.base_url).rstrip("/") == "http://127.0.0.1:9/v1"
+    assert inner.client.api_key == "sk-test"
+    assert model.display_name == "tiny@http://127.0.0.1:9/v1"
+
+
+def test_provider_string_gets_the_configured_api_key() -> None:
+    model = model_for(settings(model="openai-chat:gpt-4o", model_api_key="sk-configured"), "intent")
+    assert isinstance(model.wrapped, OpenAIChatModel)
+    assert model.wrapped.model_name == "gpt-4o"
+    assert model.wrapped.client.api_key == "sk-configured"
+
+
+def test_limits_come_from_settings_and_are_shared() -> None:
+    config = settings(model_concurrency=5, model_timeout_seconds=7.5, model_retries=4)
+    first, second = model_for(config, "intent"), model_for(config, "quiz")
+    assert isinstance(first.wrapped, FunctionModel)
+    assert first.limiter is second.limiter
+    assert first.limiter.limit == 5
+    assert (first.timeout, first.policy.retries) == (7.5, 4)
+
+
+def test_generated_by_names_the_models_in_use() -> None:
+    assert LLMTeam(settings()).generated_by == "offline"
+    assert LLMTeam(settings(model="openai-chat:gpt-4o", model_api_key="k")).generated_by == (
+        "openai-chat:gpt-4o"
+    )
+    mixed = LLMTeam(
+        settings(model="openai-chat:gpt-4o", model_api_key="k", agent_models={"quiz": "offline"})
+    )
+    assert mixed.generated_by == "openai-chat:gpt-4o + offline"
+
+
+def test_api_key_never_appears_in_settings_repr_or_labels() -> None:
+    config = settings(model="http://127.0.0.1:9/v1#m", model_api_key="sk-very-secret")
+    assert "sk-very-secret" not in repr(config)
+    assert "sk-very-secret" not in LLMTeam(config).generated_by
