@@ -59,6 +59,19 @@ def test_bad_model_settings_are_rejected_clearly(value: str) -> None:
     assert caught.value.message.startswith("Model configuration error:")
 
 
+def test_provider_without_its_sdk_fails_with_advice_when_built() -> None:
+    try:
+        import anthropic  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("the anthropic SDK is installed")
+    with pytest.raises(ModelCallError) as caught:
+        model_for(settings(model="anthropic:claude-sonnet-4-5", model_api_key="k"), "intent")
+    assert caught.value.code == "model_misconfigured"
+    assert "pydantic-ai-slim[anthropic]" in caught.value.message
+
+
 def test_per_agent_override_wins() -> None:
     config = settings(model="openai-chat:gpt-4o", agent_models={"tutorial": "offline"})
     assert spec_for_agent(config, "tutorial").kind == "offline"

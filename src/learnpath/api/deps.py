@@ -72,9 +72,7 @@ AdminUser = Annotated[UserRecord, Depends(admin_user)]
 
 _ID = r"^[A-Za-z0-9_.:-]+$"
 TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID, description="Task id")]
-RoadmapId = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID, description="Roadmap id")
-]
+RoadmapId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID, description="Roadmap id")]
 ConceptId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$", description="Concept id")
 ]

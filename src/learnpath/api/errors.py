@@ -173,3 +173,26 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Conflict, _on_conflict)
     app.add_exception_handler(InvalidEdits, _on_invalid_edits)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+def ensure_storable(value: Any, field: str = "body") -> None:
+    """Refuse text the databases cannot store (NUL characters) as a validation error."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ApiError(
+                422,
+                "validation_error",
+                f"{field}: text must not contain NUL characters",
+                extra={
+                    "errors": [
+                        {"loc": field.split("."), "message": "contains NUL", "type": "value_error"}
+                    ]
+                },
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            ensure_storable(key, field)
+            ensure_storable(item, f"{field}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            ensure_storable(item, f"{field}.{index}")

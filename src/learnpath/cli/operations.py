@@ -238,8 +238,10 @@ async def retry(settings: Settings, task_id: str) -> None:
 
 def render_tasks(items: list[TaskRecord]) -> None:
     table = Table(title=f"{len(items)} task(s)")
-    for column in ("task", "status", "step", "goal", "created"):
-        table.add_column(column)
+    for column in ("task", "status", "step"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("goal")
+    table.add_column("created", no_wrap=True)
     for task in items:
         table.add_row(
             task.id, task.status, task.current_step, task.goal[:50], _when(task.created_at)

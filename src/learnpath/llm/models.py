@@ -76,6 +76,8 @@ def parse_model_spec(value: str | None) -> ModelSpec:
         infer_provider_class(provider)
     except ValueError:
         raise _misconfigured(f"unknown model provider {provider!r} in {text!r}") from None
+    except ImportError:
+        pass  # a known provider whose SDK is not installed: reported when the model is built
     return ModelSpec(kind="pydantic_ai", model=text)
 
 
@@ -105,6 +107,12 @@ def build_remote_model(spec: ModelSpec, api_key: str | None) -> Model:
     if spec.kind == "pydantic_ai":
         try:
             return infer_model(spec.model, provider_factory=_provider_factory(api_key))
+        except ImportError:
+            provider = spec.model.partition(":")[0]
+            raise _misconfigured(
+                f"the {provider!r} provider's SDK is not installed; install "
+                f"pydantic-ai-slim[{provider}] or choose another model"
+            ) from None
         except Exception as exc:  # provider constructors raise assorted errors (missing key…)
             raise _misconfigured(
                 f"cannot set up the model {spec.model!r} ({type(exc).__name__}); check "

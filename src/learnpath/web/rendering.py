@@ -29,30 +29,9 @@ from learnpath.web.session import (
     csrf_token,
     remember_csrf,
 )
+from learnpath.web.views import STATUS_LABELS, STEP_LABELS
 
 log = logging.getLogger(__name__)
-
-STATUS_LABELS = {
-    "pending": "Queued",
-    "processing": "Running",
-    "human_review_pending": "Waiting for review",
-    "completed": "Completed",
-    "partial_failure": "Partly failed",
-    "failed": "Failed",
-    "canceled": "Canceled",
-}
-
-STEP_LABELS = {
-    "queued": "Queued",
-    "intent_analysis": "Understanding the goal",
-    "curriculum_design": "Designing the curriculum",
-    "structure_validation": "Checking the structure",
-    "roadmap_edit": "Editing the roadmap",
-    "human_review": "Human review",
-    "content_generation": "Writing tutorials, resources and quizzes",
-    "done": "Done",
-}
-
 
 def _when(value: dt.datetime | None) -> str:
     if value is None:

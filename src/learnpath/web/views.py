@@ -20,6 +20,27 @@ TIMELINE_STEPS = (
 )
 OPTIONAL_STEPS = frozenset({Step.ROADMAP_EDIT, Step.HUMAN_REVIEW})
 
+STATUS_LABELS = {
+    "pending": "Queued",
+    "processing": "Running",
+    "human_review_pending": "Waiting for review",
+    "completed": "Completed",
+    "partial_failure": "Partly failed",
+    "failed": "Failed",
+    "canceled": "Canceled",
+}
+
+STEP_LABELS = {
+    "queued": "Queued",
+    "intent_analysis": "Understanding the goal",
+    "curriculum_design": "Designing the curriculum",
+    "structure_validation": "Checking the structure",
+    "roadmap_edit": "Editing the roadmap",
+    "human_review": "Human review",
+    "content_generation": "Writing tutorials, resources and quizzes",
+    "done": "Done",
+}
+
 
 def timeline(task: TaskRecord, runs: list[StepRunRecord]) -> list[dict[str, Any]]:
     """One entry per step: ``done``, ``active``, ``waiting``, ``failed``, ``stopped`` or ``todo``."""
@@ -64,7 +85,9 @@ def task_json(task: TaskRecord, runs: list[StepRunRecord], last_seq: int) -> dic
     return {
         "task_id": task.id,
         "status": str(task.status),
+        "status_label": STATUS_LABELS.get(task.status, str(task.status)),
         "current_step": str(task.current_step),
+        "current_step_label": STEP_LABELS.get(task.current_step, str(task.current_step)),
         "roadmap_id": task.roadmap_id,
         "cancel_requested": task.cancel_requested,
         "error": (
@@ -74,7 +97,13 @@ def task_json(task: TaskRecord, runs: list[StepRunRecord], last_seq: int) -> dic
         ),
         "progress": {"done": task.progress_done, "total": task.progress_total},
         "timeline": [
-            {"step": e["step"], "state": e["state"], "runs": e["runs"]} for e in timeline(task, runs)
+            {
+                "step": e["step"],
+                "label": STEP_LABELS.get(e["step"], e["step"]),
+                "state": e["state"],
+                "runs": e["runs"],
+            }
+            for e in timeline(task, runs)
         ],
         "last_seq": last_seq,
     }

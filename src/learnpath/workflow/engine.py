@@ -160,7 +160,7 @@ class Workflow:
             operations=[op.model_dump(mode="json") for op in applied],
             rationale=rationale.strip(),
             framework=_json(edited),
-            source="reviewer_feedback" if state.feedback else "validator",
+            source="feedback" if state.feedback else "validator",
             next_step=Step.STRUCTURE_VALIDATION,
         )
         return False

@@ -1,0 +1,121 @@
+"""The FastAPI application, built explicitly from settings, and ``serve`` to run it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from learnpath.agents import AgentTeam
+from learnpath.api.errors import install_error_handlers
+from learnpath.api.metrics import Metrics
+from learnpath.api.middleware import BodyLimit, RequestTiming
+from learnpath.api.openapi import install_openapi
+from learnpath.api.routes import admin, health, progress, roadmaps, tasks
+from learnpath.api.sse import StreamTiming
+from learnpath.dispatch.local import LocalExecutor
+from learnpath.dispatch.wakeup import PgListener
+from learnpath.runtime import Runtime, open_runtime
+from learnpath.settings import AuthMode, Settings, is_loopback
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+Generate personalised learning roadmaps as background tasks and follow them live.
+
+Every route under `/api/v1` needs `Authorization: Bearer <token>` (create a user with
+`learnpath user create NAME`). Errors are `application/problem+json` documents whose
+`code` is stable: branch on it.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    team: AgentTeam | None = None,
+    sse_keepalive_seconds: float = 15.0,
+) -> FastAPI:
+    """Build the app. Its lifespan opens the runtime (store, executor or relay) from
+    ``settings``, unless an already open ``runtime`` is given; ``team`` replaces the
+    agent team (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            current = runtime
+            if current is None:
+                current = await stack.enter_async_context(open_runtime(settings, team=team))
+            if not isinstance(current.background, LocalExecutor):
+                # The executor listens already; otherwise SSE needs cross-process wake-ups.
+                listener = PgListener(current.store)
+                listener.start()
+                stack.push_async_callback(listener.stop)
+            app.state.runtime = current
+            yield
+
+    app = FastAPI(
+        title="learnpath",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "tasks", "description": "Generation tasks and their live events"},
+            {"name": "roadmaps", "description": "Generated roadmaps and concept content"},
+            {"name": "progress", "description": "A learner's progress and quiz results"},
+            {"name": "admin", "description": "Administrator diagnostics"},
+            {"name": "health", "description": "Liveness, readiness and metrics"},
+        ],
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.sse_timing = StreamTiming(
+        poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
+    )
+    install_error_handlers(app)
+    for router in (tasks.router, roadmaps.router, progress.router, admin.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    install_openapi(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)
+    _mount_web(app)
+    return app
+
+
+def _mount_web(app: FastAPI) -> None:
+    try:
+        from learnpath.web import mount
+    except ImportError as exc:
+        if exc.name != "learnpath.web":
+            raise
+        log.warning("the web UI is not installed; serving the API only")
+        return
+    mount(app)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the app with uvicorn until interrupted.
+
+    Refuses a non-loopback ``host`` when authentication is off: anyone who can reach the
+    port would act as the local user.
+    """
+    if settings.auth is AuthMode.NONE and not is_loopback(host):
+        raise ValueError(
+            f"refusing to serve on {host!r} with LEARNPATH_AUTH=none: bind to 127.0.0.1, "
+            "or create a user with `learnpath user create NAME` and use token auth"
+        )
+    import uvicorn
+
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        timeout_graceful_shutdown=5,
+        log_level="info",
+    )

@@ -1,0 +1,213 @@
+"""Store records rendered as API bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learnpath.api.schemas import (
+    OFFLINE_BANNER,
+    ConceptContents,
+    ConceptContentStates,
+    ConceptDetail,
+    ConceptOut,
+    ConceptProgressOut,
+    ContentErrorOut,
+    ContentOut,
+    ContentState,
+    ModuleOut,
+    ProgressOut,
+    RoadmapOut,
+    RoadmapSummary,
+    StageOut,
+    StepErrorOut,
+    StepRunOut,
+    TaskErrorOut,
+    TaskOut,
+)
+from learnpath.domain.content import ContentKind
+from learnpath.domain.roadmap import Concept, Framework, Module, Stage
+from learnpath.store.records import ContentItem, RoadmapRecord, StepRunRecord, TaskRecord
+
+NOT_STARTED = "not_started"
+
+
+def task_out(task: TaskRecord) -> TaskOut:
+    return TaskOut(
+        task_id=task.id,
+        status=task.status,
+        current_step=task.current_step,
+        roadmap_id=task.roadmap_id,
+        error=(
+            TaskErrorOut(step=task.error.step, code=task.error.code, message=task.error.message)
+            if task.error
+            else None
+        ),
+        progress=ProgressOut(done=task.progress_done, total=task.progress_total),
+        goal=task.goal,
+        review=task.review,
+        cancel_requested=task.cancel_requested,
+        request=task.request,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        finished_at=task.finished_at,
+    )
+
+
+def step_run_out(run: StepRunRecord) -> StepRunOut:
+    duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return StepRunOut(
+        step=run.step,
+        attempt=run.attempt,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_s=duration,
+        model_requests=run.model_requests,
+        input_tokens=run.input_tokens,
+        output_tokens=run.output_tokens,
+        error=(
+            StepErrorOut(code=run.error_code, message=run.error_message or "")
+            if run.error_code
+            else None
+        ),
+    )
+
+
+def offline_banner(generated_by: str) -> str | None:
+    return OFFLINE_BANNER if generated_by == "offline" else None
+
+
+def roadmap_summary(roadmap: RoadmapRecord) -> RoadmapSummary:
+    return RoadmapSummary(
+        roadmap_id=roadmap.id,
+        task_id=roadmap.task_id,
+        title=roadmap.title,
+        generated_by=roadmap.generated_by,
+        created_at=roadmap.created_at,
+        updated_at=roadmap.updated_at,
+    )
+
+
+def _by_concept(items: list[ContentItem]) -> dict[str, dict[str, ContentItem]]:
+    grouped: dict[str, dict[str, ContentItem]] = {}
+    for item in items:
+        grouped.setdefault(item.concept_id, {})[item.kind] = item
+    return grouped
+
+
+def _state(item: ContentItem | None) -> ContentState:
+    if item is None:
+        return ContentState(status=NOT_STARTED, version=0)
+    return ContentState(status=item.status, version=item.version)
+
+
+def _concept_out(concept: Concept, items: dict[str, ContentItem]) -> ConceptOut:
+    return ConceptOut(
+        concept_id=concept.id,
+        name=concept.name,
+        description=concept.description,
+        estimated_hours=concept.estimated_hours,
+        difficulty=concept.difficulty,
+        prerequisites=concept.prerequisites,
+        content=ConceptContentStates(
+            tutorial=_state(items.get(ContentKind.TUTORIAL)),
+            resources=_state(items.get(ContentKind.RESOURCES)),
+            quiz=_state(items.get(ContentKind.QUIZ)),
+        ),
+    )
+
+
+def _module_out(module: Module, content: dict[str, dict[str, ContentItem]]) -> ModuleOut:
+    return ModuleOut(
+        module_id=module.id,
+        name=module.name,
+        description=module.description,
+        concepts=[_concept_out(c, content.get(c.id, {})) for c in module.concepts],
+    )
+
+
+def _stage_out(stage: Stage, content: dict[str, dict[str, ContentItem]]) -> StageOut:
+    return StageOut(
+        stage_id=stage.id,
+        name=stage.name,
+        description=stage.description,
+        modules=[_module_out(m, content) for m in stage.modules],
+    )
+
+
+def framework_of(roadmap: RoadmapRecord) -> Framework:
+    return Framework.model_validate(roadmap.framework)
+
+
+def roadmap_out(roadmap: RoadmapRecord, content: list[ContentItem]) -> RoadmapOut:
+    framework = framework_of(roadmap)
+    grouped = _by_concept(content)
+    return RoadmapOut(
+        roadmap_id=roadmap.id,
+        task_id=roadmap.task_id,
+        title=framework.title,
+        summary=framework.summary,
+        generated_by=roadmap.generated_by,
+        offline=offline_banner(roadmap.generated_by),
+        stages=[_stage_out(s, grouped) for s in framework.stages],
+        created_at=roadmap.created_at,
+        updated_at=roadmap.updated_at,
+    )
+
+
+def _content_out(item: ContentItem | None) -> ContentOut:
+    if item is None:
+        return ContentOut(
+            status=NOT_STARTED,
+            version=0,
+            body=None,
+            error=None,
+            generated_by=None,
+            instructions=None,
+            updated_at=None,
+        )
+    return ContentOut(
+        status=item.status,
+        version=item.version,
+        body=item.body,
+        error=(
+            ContentErrorOut(code=item.error_code, message=item.error_message or "")
+            if item.error_code
+            else None
+        ),
+        generated_by=item.generated_by,
+        instructions=item.instructions,
+        updated_at=item.updated_at,
+    )
+
+
+def concept_detail(
+    roadmap: RoadmapRecord, concept_id: str, content: list[ContentItem]
+) -> ConceptDetail | None:
+    """The concept with its newest content, or None when the roadmap has no such concept."""
+    for stage, module, concept in framework_of(roadmap).concepts():
+        if concept.id != concept_id:
+            continue
+        items = _by_concept(content).get(concept_id, {})
+        return ConceptDetail(
+            roadmap_id=roadmap.id,
+            concept_id=concept.id,
+            stage_id=stage.id,
+            module_id=module.id,
+            name=concept.name,
+            description=concept.description,
+            estimated_hours=concept.estimated_hours,
+            difficulty=concept.difficulty,
+            prerequisites=concept.prerequisites,
+            offline=offline_banner(roadmap.generated_by),
+            content=ConceptContents(
+                tutorial=_content_out(items.get(ContentKind.TUTORIAL)),
+                resources=_content_out(items.get(ContentKind.RESOURCES)),
+                quiz=_content_out(items.get(ContentKind.QUIZ)),
+            ),
+        )
+    return None
+
+
+def progress_out(row: dict[str, Any]) -> ConceptProgressOut:
+    return ConceptProgressOut.model_validate(row)

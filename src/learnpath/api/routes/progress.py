@@ -1,0 +1,127 @@
+"""Learner progress: concepts marked done and quiz answers, scored on the server."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from learnpath.api.deps import ConceptId, CurrentUser, RoadmapId, StoreDep
+from learnpath.api.errors import ApiError
+from learnpath.api.openapi import AUTHED, problem_responses
+from learnpath.api.render import framework_of, progress_out
+from learnpath.api.schemas import (
+    ConceptProgressOut,
+    ProgressIn,
+    QuestionResult,
+    QuizAnswersIn,
+    QuizResultOut,
+    RoadmapProgressOut,
+)
+from learnpath.domain.content import ContentKind, ContentStatus, Quiz
+from learnpath.store import NotFound, Store
+from learnpath.store.records import RoadmapRecord, UserRecord
+
+router = APIRouter(tags=["progress"])
+
+
+async def _concept_roadmap(
+    store: Store, user: UserRecord, roadmap_id: str, concept_id: str
+) -> RoadmapRecord:
+    roadmap = await store.get_roadmap(roadmap_id, user.id)
+    if framework_of(roadmap).concept(concept_id) is None:
+        raise NotFound(f"no concept {concept_id} in roadmap {roadmap_id}")
+    return roadmap
+
+
+@router.put(
+    "/roadmaps/{roadmap_id}/concepts/{concept_id}/progress",
+    response_model=ConceptProgressOut,
+    responses=problem_responses(*AUTHED),
+)
+async def set_done(
+    roadmap_id: RoadmapId,
+    concept_id: ConceptId,
+    body: ProgressIn,
+    user: CurrentUser,
+    store: StoreDep,
+) -> ConceptProgressOut:
+    """Mark the concept done (or not done) for the caller."""
+    roadmap = await _concept_roadmap(store, user, roadmap_id, concept_id)
+    row = await store.record_progress(user.id, roadmap.id, concept_id, done=body.done)
+    return progress_out(row)
+
+
+@router.post(
+    "/roadmaps/{roadmap_id}/concepts/{concept_id}/quiz",
+    response_model=QuizResultOut,
+    responses=problem_responses(*AUTHED, 409),
+)
+async def answer_quiz(
+    roadmap_id: RoadmapId,
+    concept_id: ConceptId,
+    body: QuizAnswersIn,
+    user: CurrentUser,
+    store: StoreDep,
+) -> QuizResultOut:
+    """Score the answers against the stored quiz and record the result."""
+    roadmap = await _concept_roadmap(store, user, roadmap_id, concept_id)
+    items = await store.latest_content(roadmap.id, concept_id)
+    quiz_item = next(
+        (
+            i
+            for i in items
+            if i.kind == ContentKind.QUIZ and i.status == ContentStatus.COMPLETED and i.body
+        ),
+        None,
+    )
+    if quiz_item is None or quiz_item.body is None:
+        raise ApiError(409, "quiz_not_ready", "this concept's quiz has not been generated yet")
+    quiz = Quiz.model_validate(quiz_item.body)
+    if len(body.answers) > len(quiz.questions):
+        raise ApiError(
+            422,
+            "validation_error",
+            f"answers: the quiz has {len(quiz.questions)} questions, "
+            f"got {len(body.answers)} answers",
+        )
+    score = quiz.score(body.answers)
+    row = await store.record_progress(
+        user.id, roadmap.id, concept_id, quiz_answers=body.answers, quiz_score=score
+    )
+    results = [
+        QuestionResult(
+            index=index,
+            chosen=body.answers[index] if index < len(body.answers) else None,
+            answer=question.answer,
+            correct=index < len(body.answers) and body.answers[index] == question.answer,
+            explanation=question.explanation,
+        )
+        for index, question in enumerate(quiz.questions)
+    ]
+    return QuizResultOut(
+        concept_id=concept_id,
+        score=score,
+        correct=sum(r.correct for r in results),
+        total=len(results),
+        results=results,
+        progress=progress_out(row),
+    )
+
+
+@router.get(
+    "/roadmaps/{roadmap_id}/progress",
+    response_model=RoadmapProgressOut,
+    responses=problem_responses(*AUTHED),
+)
+async def get_progress(
+    roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep
+) -> RoadmapProgressOut:
+    """The caller's progress through the roadmap."""
+    roadmap = await store.get_roadmap(roadmap_id, user.id)
+    concept_ids = set(framework_of(roadmap).concept_ids())
+    rows = [progress_out(r) for r in await store.progress(user.id, roadmap.id)]
+    return RoadmapProgressOut(
+        roadmap_id=roadmap.id,
+        done=sum(1 for r in rows if r.done and r.concept_id in concept_ids),
+        total=len(concept_ids),
+        concepts=rows,
+    )

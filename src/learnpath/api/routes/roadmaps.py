@@ -1,0 +1,82 @@
+"""Roadmaps: list, read, a concept with its content, regenerate a concept's content."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from learnpath.api.deps import ConceptId, CurrentUser, RoadmapId, StoreDep
+from learnpath.api.errors import ensure_storable
+from learnpath.api.openapi import AUTHED, problem_responses
+from learnpath.api.render import concept_detail, roadmap_out, roadmap_summary
+from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
+from learnpath.api.schemas import (
+    ConceptDetail,
+    RegenerateAccepted,
+    RegenerateIn,
+    RoadmapOut,
+    RoadmapPage,
+)
+from learnpath.store import NotFound
+
+router = APIRouter(tags=["roadmaps"])
+
+
+@router.get("/roadmaps", response_model=RoadmapPage, responses=problem_responses(*AUTHED))
+async def list_roadmaps(
+    user: CurrentUser, store: StoreDep, limit: Limit = 20, cursor: Cursor = None
+) -> RoadmapPage:
+    """The caller's roadmaps, newest first."""
+    page = await store.list_roadmaps(user.id, limit=limit, cursor=checked_cursor(cursor))
+    return RoadmapPage(items=[roadmap_summary(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/roadmaps/{roadmap_id}", response_model=RoadmapOut, responses=problem_responses(*AUTHED)
+)
+async def get_roadmap(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep) -> RoadmapOut:
+    """Stages, modules and concepts, with each concept's content status and version."""
+    roadmap = await store.get_roadmap(roadmap_id, user.id)
+    return roadmap_out(roadmap, await store.latest_content(roadmap.id))
+
+
+@router.get(
+    "/roadmaps/{roadmap_id}/concepts/{concept_id}",
+    response_model=ConceptDetail,
+    responses=problem_responses(*AUTHED),
+)
+async def get_concept(
+    roadmap_id: RoadmapId, concept_id: ConceptId, user: CurrentUser, store: StoreDep
+) -> ConceptDetail:
+    """The concept with the newest version of its tutorial, resources and quiz."""
+    roadmap = await store.get_roadmap(roadmap_id, user.id)
+    detail = concept_detail(roadmap, concept_id, await store.latest_content(roadmap.id, concept_id))
+    if detail is None:
+        raise NotFound(f"no concept {concept_id} in roadmap {roadmap_id}")
+    return detail
+
+
+@router.post(
+    "/roadmaps/{roadmap_id}/concepts/{concept_id}/regenerate",
+    status_code=202,
+    response_model=RegenerateAccepted,
+    responses=problem_responses(*AUTHED, 409),
+)
+async def regenerate(
+    roadmap_id: RoadmapId,
+    concept_id: ConceptId,
+    body: RegenerateIn,
+    user: CurrentUser,
+    store: StoreDep,
+) -> RegenerateAccepted:
+    """Queue a new version of the concept's content, following ``instructions``."""
+    ensure_storable(body.instructions, "instructions")
+    roadmap = await store.get_roadmap(roadmap_id, user.id)
+    version = await store.regenerate_concept(roadmap.id, concept_id, user.id, body.instructions)
+    task = await store.get_task(roadmap.task_id, user.id)
+    return RegenerateAccepted(
+        task_id=task.id,
+        roadmap_id=roadmap.id,
+        concept_id=concept_id,
+        version=version,
+        status=task.status,
+    )

@@ -1,0 +1,3 @@
+from learnpath.cli import main
+
+main()

@@ -1,0 +1,199 @@
+"""The relay: publishes committed, unpublished jobs to Celery (the outbox, DESIGN §4.6).
+
+Order of operations per batch: read job ids that are committed and unpublished, send
+each to the broker (Celery task id = job id), then mark them published. A crash between
+sending and marking only means the next scan sends them again, and a second message for
+a job is harmless: the worker that gets the DB lease runs it, the other drops its copy.
+So the relay keeps no state of its own; after a crash it resumes from the table.
+
+It wakes on ``store.jobs_signal`` (in-process, and PostgreSQL ``NOTIFY`` through
+``PgListener``), polls every ``poll_seconds`` as a fallback, and runs the reconciler,
+which requeues expired leases and republishes jobs published but never claimed within
+``publish_deadline_seconds``. When the broker is down nothing breaks upstream: submits
+still commit, jobs wait in the table, and the relay retries with backoff.
+
+Several relays (one per API node, plus ``learnpath relay``) may run at once. On
+PostgreSQL a transaction-level advisory lock lets one publish at a time, so they do not
+all send the same jobs; each one wakes on every new job, so none is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+
+from learnpath.dispatch.celery_app import TASK_NAME, make_celery
+from learnpath.dispatch.reconciler import reconcile_once
+from learnpath.dispatch.wakeup import PgListener
+from learnpath.settings import Settings
+from learnpath.store import Store, open_store
+from learnpath.store.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+#: Advisory lock key shared by every relay of one database.
+PUBLISH_LOCK = 7461727
+BATCH = 200
+
+
+def broker_backoff(failures: int, poll_seconds: float) -> float:
+    """Seconds to wait after ``failures`` consecutive broker errors (exponential, capped)."""
+    return float(min(poll_seconds * 2 ** min(failures, 10), 10.0))
+
+
+class Relay:
+    """Moves committed jobs from the database to the broker; see the module docstring."""
+
+    def __init__(self, store: Store, settings: Settings, *, app: Any = None) -> None:
+        self.store = store
+        self.settings = settings
+        self._owns_app = app is None
+        self.app = app if app is not None else make_celery(settings)
+        self.published_total = 0
+        self._listener = PgListener(store)
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learnpath-relay")
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._last_reconcile = 0.0
+
+    async def start(self) -> None:
+        self._listener.start()
+        self._task = asyncio.create_task(self._loop(), name="relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._listener.stop()
+        await asyncio.to_thread(self._sender.shutdown, True)
+        if self._owns_app:
+            await asyncio.to_thread(self.app.close)
+
+    async def publish_once(self) -> int:
+        """Publish every committed, unpublished job; returns how many were sent.
+
+        Raises the broker's error when it cannot be reached (after marking what was sent).
+        """
+        async with self._lock, self._exclusive() as ours:
+            if not ours:
+                return 0
+            sent_total = 0
+            while True:
+                ids = await self.store.unpublished_jobs(limit=BATCH)
+                if not ids:
+                    break
+                sent, error = await asyncio.get_running_loop().run_in_executor(
+                    self._sender, self._send, ids
+                )
+                if sent:
+                    await self._mark_published(sent)
+                sent_total += len(sent)
+                if error is not None:
+                    raise error
+                if len(ids) < BATCH:
+                    break
+            self.published_total += sent_total
+            if sent_total:
+                log.debug("relay: published %d job(s)", sent_total)
+            return sent_total
+
+    async def _mark_published(self, job_ids: list[int]) -> None:
+        await self.store.mark_published(job_ids)
+
+    def _send(self, job_ids: list[int]) -> tuple[list[int], Exception | None]:
+        """In the sender thread: publish in order; stop at the first broker error."""
+        sent: list[int] = []
+        for job_id in job_ids:
+            try:
+                self.app.send_task(TASK_NAME, args=[job_id], task_id=str(job_id))
+            except Exception as exc:
+                return sent, exc
+            sent.append(job_id)
+        return sent, None
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[bool]:
+        """On PostgreSQL, one relay publishes at a time (the others will see new jobs too)."""
+        if not self.store.is_postgres:
+            yield True
+            return
+        async with self.store.engines.writer.connect() as conn, conn.begin():
+            got = await conn.scalar(text(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK})"))
+            yield bool(got)
+
+    async def _loop(self) -> None:
+        failures = 0
+        while True:
+            seen = self.store.jobs_signal.version
+            await self._maybe_reconcile()
+            try:
+                await self.publish_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = broker_backoff(failures, self.settings.poll_seconds)
+                log.warning(
+                    "relay: cannot publish jobs (%s: %s); they wait in the database, "
+                    "retrying in %.1fs",
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if failures:
+                log.info("relay: publishing again after %d failed attempt(s)", failures)
+                failures = 0
+            await self.store.jobs_signal.wait(seen, self.settings.poll_seconds)
+
+    async def _maybe_reconcile(self) -> None:
+        now = time.monotonic()
+        if now - self._last_reconcile < self.settings.poll_seconds:
+            return
+        self._last_reconcile = now
+        try:
+            await reconcile_once(
+                self.store, publish_deadline_s=self.settings.publish_deadline_seconds
+            )
+        except Exception as exc:
+            log.warning("relay: reconciler failed (%s); will try again", type(exc).__name__)
+
+
+def run_relay(settings: Settings) -> None:
+    """Run a relay until SIGINT/SIGTERM (``learnpath relay``)."""
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    store = open_store(settings)
+    try:
+        await upgrade(store.engines.writer)
+        relay = Relay(store, settings)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        await relay.start()
+        log.info("relay: publishing jobs to %s", _safe_url(settings.broker_url))
+        try:
+            await stopping.wait()
+        finally:
+            await relay.stop()
+    finally:
+        await store.close()
+
+
+def _safe_url(url: str) -> str:
+    from kombu.utils.url import maybe_sanitize_url
+
+    return str(maybe_sanitize_url(url))

@@ -1,0 +1,248 @@
+"""The per-process event loop host of a Celery worker (DESIGN §4.8).
+
+A worker process owns exactly one asyncio loop, running in a thread of its own, and one
+``Runtime`` (one DB engine, one agent team) opened on that loop. Celery's pool threads
+never run a coroutine themselves: they hand it to this loop with
+``asyncio.run_coroutine_threadsafe`` and wait for the (fast) answer. No ``asyncio.run``
+per task, no engine shared across loops.
+
+``accept(job_id)`` claims the job's lease and starts its workflow in the background on
+the loop, then returns; the workflow keeps running after the Celery message is acked. Up
+to ``capacity`` workflows run at once; when all slots are busy, ``accept`` waits for one,
+which holds the pool thread and so stops this worker taking more messages (back-pressure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Coroutine
+from contextlib import AsyncExitStack
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from learnpath.agents import AgentTeam
+from learnpath.dispatch.reconciler import reconcile_once
+from learnpath.dispatch.runner import Handler, JobRunner, worker_identity
+from learnpath.runtime import Runtime, open_runtime
+from learnpath.settings import Settings
+from learnpath.store import Lease
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: How often a workflow interrupted by a dropped database connection is resumed in place.
+DISCONNECT_RETRIES = 5
+
+
+class Outcome(StrEnum):
+    """What became of a delivered job id."""
+
+    STARTED = "started"  # the lease is ours and the workflow runs on this process's loop
+    TAKEN = "taken"  # another worker holds the lease, or the job is finished: nothing to do
+    UNKNOWN = "unknown"  # no such job in the database
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """True for a lost database connection (a restart, a terminated backend): retryable."""
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, OperationalError | InterfaceError
+        )
+    return isinstance(exc, ConnectionError)
+
+
+def resume_on_disconnect(handler: Handler, *, retries: int = DISCONNECT_RETRIES) -> Handler:
+    """Wrap a job handler so a dropped DB connection resumes the workflow from its checkpoint.
+
+    Every step's output is committed with the step, so running the handler again under
+    the same lease redoes nothing already saved. Other exceptions pass through, and so
+    does a disconnect after ``retries`` attempts: ``JobRunner`` then records the failure.
+    """
+
+    async def run(lease: Lease) -> None:
+        for attempt in range(retries + 1):
+            try:
+                await handler(lease)
+                return
+            except Exception as exc:
+                if attempt == retries or not is_disconnect(exc):
+                    raise
+                delay = min(0.5 * 2**attempt, 8.0)
+                log.warning(
+                    "job %s: database connection lost (%s); resuming in %.1fs",
+                    lease.job_id,
+                    type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    return run
+
+
+class WorkerLoop:
+    """One long-lived event loop and one ``Runtime`` hosting every workflow of a process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        team: AgentTeam | None = None,
+        capacity: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.team = team
+        self.capacity = capacity or settings.worker_concurrency
+        self.owner = worker_identity("celery")
+        self.runtime: Runtime | None = None
+        self.running: dict[int, tuple[Lease, asyncio.Task[None]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stack: AsyncExitStack | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._runner: JobRunner | None = None
+        self._reconciler: asyncio.Task[None] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.runtime is not None
+
+    @property
+    def in_flight(self) -> int:
+        """Workflows running on this loop now."""
+        return len(self.running)
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the loop thread and open the runtime on it (idempotent, thread-safe)."""
+        with self._lock:
+            if self._loop is not None:
+                return
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="learnpath-worker-loop", daemon=True
+            )
+            thread.start()
+            self._loop, self._thread = loop, thread
+            try:
+                self.call(self._open(), timeout)
+            except BaseException:
+                self._halt()
+                raise
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on the loop from another thread and wait for its result."""
+        if self._loop is None:
+            coro.close()
+            raise RuntimeError("the worker loop is not running")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
+
+    def accept(self, job_id: int, timeout: float | None = None) -> Outcome:
+        """Claim ``job_id`` and start its workflow in the background (starts the loop if needed)."""
+        self.start()
+        return self.call(self._accept(job_id), timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Cancel running workflows, give their leases back, close the runtime and the loop."""
+        with self._lock:
+            if self._loop is None:
+                return
+            try:
+                self.call(self._close(), timeout)
+            except Exception:
+                log.warning("worker loop did not close cleanly", exc_info=True)
+            finally:
+                self._halt()
+
+    def _halt(self) -> None:
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(10)
+        if not loop.is_running():
+            loop.close()
+
+    # --- on the loop ---
+
+    async def _open(self) -> None:
+        stack = AsyncExitStack()
+        self.runtime = await stack.enter_async_context(
+            open_runtime(self.settings, background=False, team=self.team)
+        )
+        self._stack = stack
+        self._slots = asyncio.Semaphore(self.capacity)
+        self._runner = JobRunner(
+            self.runtime.store, resume_on_disconnect(self.runtime.workflow.run)
+        )
+        self._reconciler = asyncio.create_task(self._reconcile_forever(), name="reconciler")
+        log.info("worker %s ready: up to %d workflows at once", self.owner, self.capacity)
+
+    async def _accept(self, job_id: int) -> Outcome:
+        assert self.runtime is not None
+        assert self._slots is not None
+        store = self.runtime.store
+        await self._slots.acquire()
+        try:
+            lease = await store.claim_job(job_id, self.owner)
+        except BaseException:
+            self._slots.release()
+            raise
+        if lease is None:
+            self._slots.release()
+            return Outcome.UNKNOWN if await store.get_job(job_id) is None else Outcome.TAKEN
+        task = asyncio.create_task(self._run(lease), name=f"job-{job_id}")
+        self.running[job_id] = (lease, task)
+        return Outcome.STARTED
+
+    async def _run(self, lease: Lease) -> None:
+        assert self._runner is not None
+        assert self._slots is not None
+        try:
+            await self._runner.run(lease)
+        finally:
+            self.running.pop(lease.job_id, None)
+            self._slots.release()
+
+    async def _reconcile_forever(self) -> None:
+        """Requeue expired leases and flag stale publishes; safe from any number of processes."""
+        assert self.runtime is not None
+        interval = max(self.settings.poll_seconds, 0.2)
+        while True:
+            try:
+                await reconcile_once(
+                    self.runtime.store, publish_deadline_s=self.settings.publish_deadline_seconds
+                )
+            except Exception as exc:
+                log.warning("reconciler: %s; trying again in %.1fs", type(exc).__name__, interval)
+            await asyncio.sleep(interval)
+
+    async def _close(self) -> None:
+        if self._reconciler is not None:
+            self._reconciler.cancel()
+            await asyncio.gather(self._reconciler, return_exceptions=True)
+        in_flight = list(self.running.values())
+        for _, task in in_flight:
+            task.cancel()
+        await asyncio.gather(*(task for _, task in in_flight), return_exceptions=True)
+        if self.runtime is not None:
+            for lease, _ in in_flight:
+                try:
+                    await self.runtime.store.release(lease)
+                except Exception:
+                    log.warning("could not release job %s; its lease will expire", lease.job_id)
+        if self._stack is not None:
+            await self._stack.aclose()
+        self.runtime = None

@@ -1,0 +1,194 @@
+"""What forms do: submit a roadmap, cancel, retry, review, quiz, progress, regenerate, sign in.
+
+Every POST checks the CSRF token first, calls one store or workflow function, then
+redirects (post/redirect/get) or re-renders the form with what the user typed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from learnpath.domain.content import ContentKind, Quiz
+from learnpath.domain.roadmap import Framework
+from learnpath.identity import resolve_user
+from learnpath.settings import AuthMode
+from learnpath.store import NotFound
+from learnpath.web.forms import parse_roadmap_form
+from learnpath.web.pages import task_context
+from learnpath.web.rendering import PageRoute, redirect, render
+from learnpath.web.session import (
+    CSRF_FIELD,
+    TOKEN_COOKIE,
+    TOKEN_MAX_AGE,
+    PageError,
+    Visitor,
+    check_csrf,
+    current_visitor,
+    runtime_of,
+    safe_next,
+    set_cookie,
+)
+from learnpath.workflow.review import InvalidEdits, ReviewDecision, submit_review
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+VisitorDep = Annotated[Visitor, Depends(current_visitor)]
+MAX_INSTRUCTIONS = 2000
+
+
+async def checked_form(request: Request) -> FormData:
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    return form
+
+
+@router.post("/")
+async def submit_roadmap(request: Request, visitor: VisitorDep) -> Response:
+    form = await checked_form(request)
+    typed, learning_request = parse_roadmap_form(form)
+    key = str(form.get("idempotency_key") or "")[:200] or None
+    if learning_request is None:
+        return render(request, "new.html", {"form": typed, "key": key or ""}, status=422)
+    task, _ = await runtime_of(request).store.submit_task(
+        user_id=visitor.user.id,
+        request=learning_request.model_dump(mode="json"),
+        idempotency_key=key,
+    )
+    return redirect(f"/tasks/{task.id}")
+
+
+@router.post("/tasks/{task_id}/cancel")
+async def cancel(request: Request, task_id: str, visitor: VisitorDep) -> Response:
+    await checked_form(request)
+    await runtime_of(request).store.cancel_task(task_id, visitor.user.id)
+    return redirect(f"/tasks/{task_id}")
+
+
+@router.post("/tasks/{task_id}/retry")
+async def retry(request: Request, task_id: str, visitor: VisitorDep) -> Response:
+    await checked_form(request)
+    await runtime_of(request).store.retry_task(task_id, visitor.user.id)
+    return redirect(f"/tasks/{task_id}")
+
+
+@router.post("/tasks/{task_id}/review")
+async def review(request: Request, task_id: str, visitor: VisitorDep) -> Response:
+    form = await checked_form(request)
+    feedback = str(form.get("feedback") or "").strip()
+    error = ""
+    try:
+        decision = ReviewDecision(decision=str(form.get("decision")), feedback=feedback or None)
+        await submit_review(runtime_of(request).store, task_id, visitor.user.id, decision)
+    except ValidationError as exc:
+        error = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+    except InvalidEdits as exc:
+        error = str(exc)
+    if not error:
+        return redirect(f"/tasks/{task_id}")
+    context = await task_context(request, visitor, task_id)
+    context |= {"review_feedback": feedback, "review_error": error}
+    return render(request, "task.html", context, status=422)
+
+
+def _concept_url(roadmap_id: str, concept_id: str) -> str:
+    return f"/roadmaps/{roadmap_id}?concept={concept_id}#concept-{concept_id}"
+
+
+@router.post("/roadmaps/{roadmap_id}/concepts/{concept_id}/done")
+async def mark_done(
+    request: Request, roadmap_id: str, concept_id: str, visitor: VisitorDep
+) -> Response:
+    form = await checked_form(request)
+    store = runtime_of(request).store
+    roadmap = await store.get_roadmap(roadmap_id, visitor.user.id)
+    if concept_id not in Framework.model_validate(roadmap.framework).concept_ids():
+        raise NotFound(f"no concept {concept_id}")
+    await store.record_progress(
+        visitor.user.id, roadmap_id, concept_id, done=form.get("done") == "1"
+    )
+    return redirect(_concept_url(roadmap_id, concept_id))
+
+
+@router.post("/roadmaps/{roadmap_id}/concepts/{concept_id}/quiz")
+async def answer_quiz(
+    request: Request, roadmap_id: str, concept_id: str, visitor: VisitorDep
+) -> Response:
+    form = await checked_form(request)
+    store = runtime_of(request).store
+    await store.get_roadmap(roadmap_id, visitor.user.id)
+    item = next(
+        (
+            i
+            for i in await store.latest_content(roadmap_id, concept_id)
+            if i.kind == ContentKind.QUIZ and i.body is not None
+        ),
+        None,
+    )
+    if item is None:
+        raise NotFound(f"no quiz for {concept_id}")
+    quiz = Quiz.model_validate(item.body)
+    answers: list[int | None] = []
+    for index, question in enumerate(quiz.questions):
+        raw = str(form.get(f"q{index}") or "")
+        picked = int(raw) if raw.isdigit() else None
+        answers.append(picked if picked is not None and picked < len(question.options) else None)
+    await store.record_progress(
+        visitor.user.id,
+        roadmap_id,
+        concept_id,
+        quiz_answers=answers,
+        quiz_score=quiz.score(answers),
+    )
+    return redirect(_concept_url(roadmap_id, concept_id))
+
+
+@router.post("/roadmaps/{roadmap_id}/concepts/{concept_id}/regenerate")
+async def regenerate(
+    request: Request, roadmap_id: str, concept_id: str, visitor: VisitorDep
+) -> Response:
+    form = await checked_form(request)
+    instructions = str(form.get("instructions") or "").strip()
+    if len(instructions) > MAX_INSTRUCTIONS:
+        raise PageError(
+            422,
+            "The instructions are too long",
+            f"Instructions can be at most {MAX_INSTRUCTIONS} characters.",
+            "Go back, shorten them and submit again.",
+        )
+    store = runtime_of(request).store
+    roadmap = await store.get_roadmap(roadmap_id, visitor.user.id)
+    await store.regenerate_concept(roadmap_id, concept_id, visitor.user.id, instructions or None)
+    return redirect(f"/tasks/{roadmap.task_id}")
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await checked_form(request)
+    runtime = runtime_of(request)
+    target = safe_next(str(form.get("next") or ""))
+    if runtime.settings.auth is AuthMode.NONE:
+        return redirect(target)
+    token = str(form.get("token") or "").strip()
+    user = await resolve_user(runtime.store, runtime.settings, token) if token else None
+    if user is None:
+        error = (
+            "That token is not valid. Paste the whole token printed by "
+            "`learnpath user create NAME`, or ask your administrator for a new one."
+            if token
+            else "Paste your access token to sign in."
+        )
+        return render(request, "login.html", {"next": target, "error": error}, status=401)
+    response = redirect(target)
+    set_cookie(request, response, TOKEN_COOKIE, token, max_age=TOKEN_MAX_AGE)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    response = redirect("/login")
+    response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
+    return response

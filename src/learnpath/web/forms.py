@@ -1,0 +1,107 @@
+"""The new-roadmap form: what the user typed, turned into a ``LearningRequest`` or field errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from learnpath.domain.request import SUPPORTED_LANGUAGES, ContentPreference, Level, LearningRequest
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "Chinese",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "ja": "Japanese",
+    "pt": "Portuguese",
+}
+TEXT_FIELDS = ("goal", "level", "hours_per_week", "deadline", "weeks", "background", "tech_stack")
+
+
+@dataclass
+class RoadmapForm:
+    """The form's values as typed (strings), and an error message per field."""
+
+    values: dict[str, Any] = field(
+        default_factory=lambda: {
+            "goal": "",
+            "level": Level.BEGINNER.value,
+            "hours_per_week": "8",
+            "timeframe": "weeks",
+            "deadline": "",
+            "weeks": "12",
+            "background": "",
+            "tech_stack": "",
+            "language": "en",
+            "review": False,
+            "preferences": [],
+        }
+    )
+    errors: dict[str, str] = field(default_factory=dict)
+
+    levels = tuple(level.value for level in Level)
+    preferences = tuple(p.value for p in ContentPreference)
+    languages = tuple((code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES)
+
+
+def parse_roadmap_form(form: FormData) -> tuple[RoadmapForm, LearningRequest | None]:
+    """Validate the submitted form; on errors the returned form keeps every typed value."""
+    typed = RoadmapForm()
+    for name in TEXT_FIELDS:
+        raw = form.get(name)
+        typed.values[name] = raw.strip() if isinstance(raw, str) else ""
+    typed.values["timeframe"] = "deadline" if form.get("timeframe") == "deadline" else "weeks"
+    typed.values["language"] = str(form.get("language") or "en")
+    typed.values["review"] = form.get("review") in ("1", "on", "true")
+    typed.values["preferences"] = [str(p) for p in form.getlist("preferences")]
+
+    data: dict[str, Any] = {
+        "goal": typed.values["goal"],
+        "level": typed.values["level"] or Level.BEGINNER.value,
+        "background": typed.values["background"],
+        "tech_stack": [t for t in typed.values["tech_stack"].split(",") if t.strip()],
+        "preferences": typed.values["preferences"],
+        "language": typed.values["language"],
+        "review": typed.values["review"],
+    }
+    if typed.values["hours_per_week"]:
+        data["hours_per_week"] = typed.values["hours_per_week"]
+    if typed.values["timeframe"] == "deadline":
+        if typed.values["deadline"]:
+            data["deadline"] = typed.values["deadline"]
+        else:
+            typed.errors["deadline"] = "Pick a date, or choose a number of weeks instead."
+    elif typed.values["weeks"]:
+        data["weeks"] = typed.values["weeks"]
+
+    try:
+        request = LearningRequest.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "goal"
+            typed.errors.setdefault(name, _message(name, error))
+        return typed, None
+    if request.deadline is not None and request.deadline <= dt.date.today():
+        typed.errors["deadline"] = "The deadline is in the past; pick a future date."
+    if typed.errors:
+        return typed, None
+    return typed, request
+
+
+def _message(name: str, error: Any) -> str:
+    kind = error.get("type", "")
+    if name == "goal" and kind in ("string_too_short", "missing"):
+        return "Describe your goal in a few words (at least 3 characters)."
+    if name == "hours_per_week":
+        return "Enter a whole number of hours per week between 1 and 168."
+    if name == "weeks":
+        return "Enter a whole number of weeks between 1 and 520."
+    if name == "deadline":
+        return "Enter a valid date (YYYY-MM-DD)."
+    message = str(error.get("msg", "This value is not valid."))
+    return message.removeprefix("Value error, ")

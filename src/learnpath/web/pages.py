@@ -1,0 +1,115 @@
+"""The pages people read: new-roadmap form, task list, task progress and review, roadmap."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from learnpath.domain.task import TaskStatus
+from learnpath.settings import AuthMode
+from learnpath.web.forms import RoadmapForm
+from learnpath.web.rendering import PageRoute, redirect, render
+from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
+from learnpath.web.views import concept_views, open_issues, task_json, timeline
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+VisitorDep = Annotated[Visitor, Depends(current_visitor)]
+
+
+@router.get("/")
+async def new_roadmap(request: Request, visitor: VisitorDep) -> Response:
+    return render(request, "new.html", {"form": RoadmapForm(), "key": str(uuid.uuid4())})
+
+
+@router.get("/tasks")
+async def task_list(
+    request: Request,
+    visitor: VisitorDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    store = runtime_of(request).store
+    try:
+        page = await store.list_tasks(visitor.user.id, limit=25, cursor=cursor)
+    except ValueError:
+        return redirect("/tasks")
+    # The list query does not count content; the task read does.
+    tasks = [
+        await store.get_task(task.id, visitor.user.id) if task.roadmap_id else task
+        for task in page.items
+    ]
+    return render(request, "tasks.html", {"tasks": tasks, "next_cursor": page.next_cursor})
+
+
+@router.get("/tasks/{task_id}")
+async def task_page(request: Request, task_id: str, visitor: VisitorDep) -> Response:
+    return render(request, "task.html", await task_context(request, visitor, task_id))
+
+
+async def task_context(request: Request, visitor: Visitor, task_id: str) -> dict[str, Any]:
+    """Everything the task page shows; the review form's error and feedback start empty."""
+    store = runtime_of(request).store
+    task = await store.get_task(task_id, visitor.user.id)
+    runs = await store.step_runs(task.id)
+    events = await store.events_after(task.id, 0, limit=1000)
+    context = {
+        "task": task,
+        "timeline": timeline(task, runs),
+        "events": events[-30:],
+        "state": task_json(task, runs, events[-1].seq if events else 0),
+        "framework": None,
+        "issues": [],
+        "review_feedback": "",
+        "review_error": "",
+    }
+    if task.status is TaskStatus.HUMAN_REVIEW_PENDING and task.roadmap_id:
+        roadmap = await store.get_roadmap(task.roadmap_id, visitor.user.id)
+        context["framework"] = roadmap.framework
+        context["issues"] = await open_issues(store, task.id)
+    return context
+
+
+@router.get("/roadmaps/{roadmap_id}")
+async def roadmap_page(
+    request: Request,
+    roadmap_id: str,
+    visitor: VisitorDep,
+    concept: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    store = runtime_of(request).store
+    roadmap = await store.get_roadmap(roadmap_id, visitor.user.id)
+    task = await store.get_task(roadmap.task_id, visitor.user.id)
+    items = await store.latest_content(roadmap.id)
+    progress = await store.progress(visitor.user.id, roadmap.id)
+    stages = concept_views(roadmap.framework, items, progress)
+    offline = roadmap.generated_by == "offline" or any(i.generated_by == "offline" for i in items)
+    first = next(
+        (c.id for s in stages for m in s["modules"] for c in m["concepts"]),
+        None,
+    )
+    return render(
+        request,
+        "roadmap.html",
+        {
+            "roadmap": roadmap,
+            "task": task,
+            "stages": stages,
+            "offline": offline,
+            "open_concept": concept or first,
+            "done_count": sum(1 for p in progress if p["done"]),
+        },
+    )
+
+
+@router.get("/login")
+async def login_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    settings = runtime_of(request).settings
+    if settings.auth is AuthMode.NONE:
+        return redirect(safe_next(next))
+    return render(request, "login.html", {"next": safe_next(next), "error": ""})
+
+
+@router.get("/logout")
+async def logout_page(request: Request) -> Response:
+    return render(request, "logout.html")

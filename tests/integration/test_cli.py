@@ -1,0 +1,128 @@
+"""The command line, as a user runs it: real processes for generate, in-process for the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from learnpath.cli import app
+
+LEARNPATH = [sys.executable, "-m", "learnpath.cli"]
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> dict[str, str]:
+    env = {"LEARNPATH_DATA_DIR": str(tmp_path / "data"), "LEARNPATH_DATABASE_URL": database_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("COLUMNS", "200")
+    return env
+
+
+def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LEARNPATH, *args], input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_generate_writes_markdown_and_prints_its_path_last(cli_env: dict[str, str]) -> None:
+    started = time.monotonic()
+    result = run_cli("generate", "Become a backend engineer, I know some Python", "--weeks", "26")
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path.is_file() and path.suffix == ".md"
+    assert path.is_relative_to(Path(cli_env["LEARNPATH_DATA_DIR"]))
+    text = path.read_text()
+    assert text.startswith("# ")
+    assert "## Stage 1" in text and "**Quiz**" in text and "**Resources**" in text
+    assert "offline" in text  # labelled wherever it is shown
+    assert "offline model" in result.stderr  # and the banner says how to configure one
+    print(f"generate took {time.monotonic() - started:.1f}s")
+
+
+def test_generate_json_follows_the_documented_shape(cli_env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "out" / "roadmap.json"
+    result = run_cli("generate", "Data scientist", "--format", "json", "-o", str(target), "--language", "zh")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(target)
+    document = json.loads(target.read_text())
+    assert {"roadmap_id", "title", "generated_by", "stages"} <= document.keys()
+    assert document["generated_by"] == "offline"
+    concepts = [c for s in document["stages"] for m in s["modules"] for c in m["concepts"]]
+    assert concepts
+    for concept in concepts:
+        assert {"concept_id", "name", "content"} <= concept.keys()
+        for kind in ("tutorial", "resources", "quiz"):
+            entry = concept["content"][kind]
+            assert entry["status"] == "completed" and entry["version"] == 1 and entry["body"]
+
+
+def test_generate_with_review_rejects_then_approves_in_the_terminal(cli_env: dict[str, str]) -> None:
+    result = run_cli("generate", "DevOps engineer", "--review", stdin="r\nAdd more on containers\na\n")
+    assert result.returncode == 0, result.stderr
+    assert "Approve this roadmap?" in result.stderr
+    assert Path(result.stdout.strip().splitlines()[-1]).is_file()
+
+
+def test_generate_rejects_invalid_input_with_a_clear_message(cli_env: dict[str, str]) -> None:
+    result = run_cli("generate", "Go", "--hours", "0")
+    assert result.returncode == 2
+    assert "hours_per_week" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("generate", "Learn Rust", "--language", "xx")
+    assert result.returncode == 2 and "language" in result.stderr
+
+
+def test_user_create_prints_only_the_token(cli_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["user", "create", "alice"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lp_") and len(lines[0]) > 30
+    again = runner.invoke(app, ["user", "create", "alice"])
+    assert again.exit_code == 1 and "already exists" in again.stderr
+
+
+def test_task_commands_and_doctor(cli_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    generated = run_cli("generate", "Security engineer", "--review", stdin="")
+    assert generated.returncode == 1 and "learnpath approve" in generated.stderr
+    listing = runner.invoke(app, ["tasks", "--status", "human_review_pending"])
+    assert listing.exit_code == 0 and "human_review_pending" in listing.stdout
+    task_id = next(
+        word for line in listing.stdout.splitlines() for word in line.split("│") if len(word.strip()) == 36
+    ).strip()
+    shown = runner.invoke(app, ["show", task_id])
+    assert shown.exit_code == 0 and "review_required" in shown.stdout
+    assert runner.invoke(app, ["approve", task_id]).exit_code == 0
+    twice = runner.invoke(app, ["approve", task_id])
+    assert twice.exit_code == 1 and "not waiting for review" in twice.stderr
+    # Nobody runs the queued job: doctor shows it; cancel ends it at once.
+    doctor = runner.invoke(app, ["doctor", "--json"])
+    assert doctor.exit_code == 0, doctor.stdout
+    report = json.loads(doctor.stdout)
+    assert report["healthy"] and report["queue"]["jobs_by_state"].get("queued") == 1
+    canceled = runner.invoke(app, ["cancel", task_id])
+    assert canceled.exit_code == 0 and "canceled" in canceled.stdout
+    assert runner.invoke(app, ["retry", task_id]).exit_code == 1
+    assert runner.invoke(app, ["show", "no-such-task"]).exit_code == 1
+
+
+def test_doctor_reports_an_unreachable_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNPATH_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "unreachable" in result.stdout and "PROBLEM" in result.stdout
+
+
+def test_module_entry_point_matches_console_script() -> None:
+    result = subprocess.run(
+        [*LEARNPATH, "--help"], capture_output=True, text=True, check=False, env={**os.environ}
+    )
+    assert result.returncode == 0 and "generate" in result.stdout
