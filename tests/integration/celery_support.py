@@ -162,13 +162,12 @@ class Worker:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait for the loop host's "ready" line (the runtime is open, claims can start)."""
         deadline = time.monotonic() + timeout
-        seen = self.log.count(" ready.")
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"worker {self.name} exited:\n{self.log[-3000:]}")
-            text = self.log
-            if text.count(" ready.") > seen - 1 and "worker ready" in text.split("ready.")[-1] + text:
+            if "workflows at once" in self.log:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"worker {self.name} not ready after {timeout}s:\n{self.log[-3000:]}")

@@ -26,7 +26,9 @@ def server() -> Iterator[FakeLLMServer]:
         yield running
 
 
-def team_for(server: FakeLLMServer, sleep: RecordingSleep | None = None, **overrides: object) -> LLMTeam:
+def team_for(
+    server: FakeLLMServer, sleep: RecordingSleep | None = None, **overrides: object
+) -> LLMTeam:
     config = settings(model=server.model_setting, model_api_key=SECRET, **overrides)
     return LLMTeam(config, today=lambda: TODAY, sleep=sleep or RecordingSleep())
 
@@ -42,15 +44,22 @@ async def test_full_roadmap_over_http(server: FakeLLMServer) -> None:
         quiz = await team.write_quiz(brief)
         resources = await team.recommend_resources(brief)
     assert team.generated_by == f"fake-model@{server.base_url}"
-    assert result.valid and structural_issues(framework, REQUEST.hour_budget(TODAY)) == []
+    assert result.valid
+    assert structural_issues(framework, REQUEST.hour_budget(TODAY)) == []
     assert tutorial.markdown.startswith(f"# {brief.concept.name}")
-    assert len(quiz.questions) >= 3 and all(r.url is None for r in resources.resources)
+    assert len(quiz.questions) >= 3
+    assert all(r.url is None for r in resources.resources)
     assert server.requests_by_agent == {
-        "intent": 1, "curriculum": 1 + len(framework.stages), "validator": 1,
-        "tutorial": 1, "quiz": 1, "resources": 1,
+        "intent": 1,
+        "curriculum": 1 + len(framework.stages),
+        "validator": 1,
+        "tutorial": 1,
+        "quiz": 1,
+        "resources": 1,
     }
     assert tally.requests == server.requests_total
-    assert tally.input_tokens > 0 and tally.output_tokens > 0
+    assert tally.input_tokens > 0
+    assert tally.output_tokens > 0
 
 
 @pytest.mark.parametrize("bad", [Reply.invalid(), Reply.garbage(), Reply.truncated()])
@@ -91,9 +100,11 @@ async def test_permanent_failure_raises_a_clear_model_call_error(server: FakeLLM
         await team_for(server, model_retries=2).analyse_intent(REQUEST)
     error = caught.value
     assert error.code == "model_unavailable"
-    assert "3 attempts" in error.message and "Retry the task" in error.message
+    assert "3 attempts" in error.message
+    assert "Retry the task" in error.message
     for leak in (SECRET, "Traceback", "scripted failure"):
-        assert leak not in error.message and leak not in repr(error)
+        assert leak not in error.message
+        assert leak not in repr(error)
     assert server.requests_by_agent == {"intent": 3}
 
 
@@ -126,7 +137,9 @@ async def test_a_slow_model_times_out(server: FakeLLMServer) -> None:
 
 async def test_a_slow_answer_is_retried_after_a_timeout(server: FakeLLMServer) -> None:
     server.add_rule(Reply.slow(3.0), agent="intent", times=1)
-    intent = await team_for(server, model_timeout_seconds=0.5, model_retries=1).analyse_intent(REQUEST)
+    intent = await team_for(server, model_timeout_seconds=0.5, model_retries=1).analyse_intent(
+        REQUEST
+    )
     assert intent.total_weeks == 12
     assert server.requests_by_agent == {"intent": 2}
 

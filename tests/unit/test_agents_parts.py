@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import pydantic_ai.models
+import pytest
 
 from learnpath.agents import curriculum, editor, intent, quiz, resources, validator
 from learnpath.agents.curriculum import CurriculumSkeleton, StageDetail, StageOutline
@@ -38,16 +38,37 @@ INTENT = IntentAnalysis.model_validate(
 def framework() -> Framework:
     skeleton = CurriculumSkeleton(
         title="T",
-        stages=[StageOutline(name="S1", module_names=["M1"]), StageOutline(name="S2", module_names=["M2"])],
+        stages=[
+            StageOutline(name="S1", module_names=["M1"]),
+            StageOutline(name="S2", module_names=["M2"]),
+        ],
     )
     details = [
-        StageDetail(modules=[ModuleDraft(name="M1", concepts=[
-            ConceptDraft(name="HTTP", estimated_hours=40),
-            ConceptDraft(name="REST", estimated_hours=40, prerequisites=["http", "SQL", "REST"]),
-        ])]),
-        StageDetail(modules=[ModuleDraft(name="M2", concepts=[
-            ConceptDraft(name="SQL", estimated_hours=4, prerequisites=[" HTTP ", "Nope"]),
-        ])]),
+        StageDetail(
+            modules=[
+                ModuleDraft(
+                    name="M1",
+                    concepts=[
+                        ConceptDraft(name="HTTP", estimated_hours=40),
+                        ConceptDraft(
+                            name="REST", estimated_hours=40, prerequisites=["http", "SQL", "REST"]
+                        ),
+                    ],
+                )
+            ]
+        ),
+        StageDetail(
+            modules=[
+                ModuleDraft(
+                    name="M2",
+                    concepts=[
+                        ConceptDraft(
+                            name="SQL", estimated_hours=4, prerequisites=[" HTTP ", "Nope"]
+                        ),
+                    ],
+                )
+            ]
+        ),
     ]
     return curriculum.assemble(skeleton, details)
 
@@ -75,7 +96,9 @@ async def test_validator_adds_model_issues_without_repeating_known_ones() -> Non
     agent = validator.build(guarded(tool_answer({"issues": extra, "comments": "ok"})), 2)
     result = await validator.validate(agent, REQUEST, INTENT, fw, TODAY)
     assert [(i.code, i.target_id) for i in result.issues] == [
-        ("missing_skill", None), ("too_broad", "c2"), ("bad_order", None)
+        ("missing_skill", None),
+        ("too_broad", "c2"),
+        ("bad_order", None),
     ]
     assert not result.valid
     assert result.score == pytest.approx(1 - 0.2 - 0.05 * 2)
@@ -123,23 +146,33 @@ async def test_output_that_never_validates_is_model_output_invalid() -> None:
 
 
 async def test_invented_urls_are_kept_unverified_and_junk_urls_dropped() -> None:
-    answer = {"resources": [
-        {"title": "Docs", "type": "documentation", "url": "https://made.up/page", "verified": True},
-        {"title": "Thing", "url": "javascript:alert(1)"},
-        {"title": "Book"},
-    ]}
+    answer = {
+        "resources": [
+            {
+                "title": "Docs",
+                "type": "documentation",
+                "url": "https://made.up/page",
+                "verified": True,
+            },
+            {"title": "Thing", "url": "javascript:alert(1)"},
+            {"title": "Book"},
+        ]
+    }
     agent = resources.build(guarded(tool_answer(answer)), 2)
     result = await resources.recommend(agent, briefs(REQUEST, INTENT, framework())[0], None)
     assert [(r.url, r.verified) for r in result.resources] == [
-        ("https://made.up/page", False), (None, False), (None, False)
+        ("https://made.up/page", False),
+        (None, False),
+        (None, False),
     ]
 
 
 def test_mark_verified_trusts_only_search_results() -> None:
-    listed = ResourceList(resources=[
-        Resource(title="a", url="https://found.example/a"),
-        Resource(title="b", url="https://other.example/b", verified=True),
-    ])
+    listed = ResourceList(
+        resources=[
+            Resource(title="a", url="https://found.example/a"),
+            Resource(title="b", url="https://other.example/b", verified=True),
+        ]
+    )
     marked = resources.mark_verified(listed, {"https://found.example/a"})
     assert [r.verified for r in marked.resources] == [True, False]
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 import pydantic_ai.models
+import pytest
 
 from learnpath.agents import AgentTeam, build_team
 from learnpath.agents.llm_team import LLMTeam
@@ -57,16 +57,20 @@ async def test_offline_roadmap_is_complete_and_valid(
     assert 3 <= len(framework.stages) <= 4
     assert all(len(stage.modules) == 2 for stage in framework.stages)
     assert all(2 <= len(m.concepts) <= 3 for s in framework.stages for m in s.modules)
-    assert [s.id for s in framework.stages] == [f"s{n}" for n in range(1, len(framework.stages) + 1)]
+    assert [s.id for s in framework.stages] == [
+        f"s{n}" for n in range(1, len(framework.stages) + 1)
+    ]
     assert framework.concept_ids() == [f"c{n}" for n in range(1, len(framework.concept_ids()) + 1)]
     assert any(c.prerequisites for _, _, c in framework.concepts())
     assert structural_issues(framework, request.hour_budget(TODAY)) == []
 
     result = await team.validate_structure(request, intent, framework)
-    assert result.valid and result.score == 1.0
+    assert result.valid
+    assert result.score == 1.0
     assert intent.weekly_hours == hours
     if language == "zh":
-        assert CJK.search(framework.title) and CJK.search(intent.goal_summary)
+        assert CJK.search(framework.title)
+        assert CJK.search(intent.goal_summary)
 
 
 async def test_content_for_every_concept() -> None:
@@ -113,7 +117,8 @@ async def test_a_whole_offline_roadmap_takes_well_under_a_second_of_cpu() -> Non
     elapsed = time.process_time() - start
     concepts = len(framework.concept_ids())
     assert tally.requests == 1 + 1 + len(framework.stages) + 1 + 3 * concepts
-    assert tally.input_tokens > 0 and tally.output_tokens > 0
+    assert tally.input_tokens > 0
+    assert tally.output_tokens > 0
     assert elapsed < 1.0
 
 

@@ -67,7 +67,9 @@ def test_fewer_than_two_or_more_than_six_options_are_refused(count: int) -> None
 
 
 def test_question_defaults_and_fields() -> None:
-    parsed = QuizQuestion.model_validate(question(1, ["x", "y"], explanation="because", difficulty="hard"))
+    parsed = QuizQuestion.model_validate(
+        question(1, ["x", "y"], explanation="because", difficulty="hard")
+    )
     assert parsed.difficulty is Difficulty.HARD
     assert parsed.explanation == "because"
     assert QuizQuestion.model_validate(question()).difficulty is Difficulty.MEDIUM

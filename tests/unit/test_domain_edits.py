@@ -128,10 +128,18 @@ def test_bad_ops_are_refused(raw: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("position", "order"),
-    [(None, ["s1", "s2", "s3"]), (0, ["s3", "s1", "s2"]), (1, ["s1", "s3", "s2"]), (99, ["s1", "s2", "s3"])],
+    [
+        (None, ["s1", "s2", "s3"]),
+        (0, ["s3", "s1", "s2"]),
+        (1, ["s1", "s3", "s2"]),
+        (99, ["s1", "s2", "s3"]),
+    ],
 )
 def test_add_stage_at_a_position(position: int | None, order: list[str]) -> None:
-    draft = {"name": "Ops", "modules": [{"name": "Deploy", "concepts": [{"name": "Docker"}, {"name": "K8s"}]}]}
+    draft = {
+        "name": "Ops",
+        "modules": [{"name": "Deploy", "concepts": [{"name": "Docker"}, {"name": "K8s"}]}],
+    }
     result = apply_edits(sample(), ops({"op": "add_stage", "stage": draft, "position": position}))
     assert [s.id for s in result.stages] == order
     new = stage_by_id(result, "s3")
@@ -143,7 +151,14 @@ def test_add_stage_at_a_position(position: int | None, order: list[str]) -> None
 def test_add_module_at_a_position() -> None:
     result = apply_edits(
         sample(),
-        ops({"op": "add_module", "stage_id": "s1", "module": {"name": "SQL", "concepts": [{"name": "Joins"}]}, "position": 1}),
+        ops(
+            {
+                "op": "add_module",
+                "stage_id": "s1",
+                "module": {"name": "SQL", "concepts": [{"name": "Joins"}]},
+                "position": 1,
+            }
+        ),
     )
     assert layout(result)[0] == ("s1", [("m1", ["c1", "c2"]), ("m4", ["c6"]), ("m2", ["c3"])])
 
@@ -156,7 +171,9 @@ def test_add_concept_keeps_every_draft_field() -> None:
         "difficulty": "hard",
         "prerequisites": ["c1"],
     }
-    result = apply_edits(sample(), ops({"op": "add_concept", "module_id": "m1", "concept": draft, "position": 0}))
+    result = apply_edits(
+        sample(), ops({"op": "add_concept", "module_id": "m1", "concept": draft, "position": 0})
+    )
     assert layout(result)[0][1][0] == ("m1", ["c6", "c1", "c2"])
     added = result.concept("c6")
     assert added is not None
@@ -173,7 +190,7 @@ def test_add_concept_keeps_every_draft_field() -> None:
     ],
 )
 def test_add_into_an_unknown_parent_raises(raw: dict[str, Any]) -> None:
-    with pytest.raises(EditError, match="no (stage|module) with id"):
+    with pytest.raises(EditError, match=r"no (stage|module) with id"):
         apply_edits(sample(), ops(raw))
 
 
@@ -250,7 +267,9 @@ def test_update_changes_only_the_given_fields() -> None:
 def test_update_can_clear_description_and_prerequisites() -> None:
     fw = sample()
     fw.stages[0].modules[1].concepts[0].description = "old"
-    result = apply_edits(fw, ops({"op": "update", "target_id": "c3", "description": "", "prerequisites": []}))
+    result = apply_edits(
+        fw, ops({"op": "update", "target_id": "c3", "description": "", "prerequisites": []})
+    )
     updated = result.concept("c3")
     assert updated is not None
     assert (updated.description, updated.prerequisites) == ("", [])
@@ -276,7 +295,8 @@ def test_rename_unknown_raises() -> None:
 )
 def test_move_module_to_another_stage(position: int | None, modules: list[str]) -> None:
     result = apply_edits(
-        sample(), ops({"op": "move", "target_id": "m2", "new_parent_id": "s2", "position": position})
+        sample(),
+        ops({"op": "move", "target_id": "m2", "new_parent_id": "s2", "position": position}),
     )
     assert [m.id for m in stage_by_id(result, "s1").modules] == ["m1"]
     assert [m.id for m in stage_by_id(result, "s2").modules] == modules
@@ -284,7 +304,9 @@ def test_move_module_to_another_stage(position: int | None, modules: list[str]) 
 
 
 def test_move_module_within_its_stage_reorders() -> None:
-    result = apply_edits(sample(), ops({"op": "move", "target_id": "m2", "new_parent_id": "s1", "position": 0}))
+    result = apply_edits(
+        sample(), ops({"op": "move", "target_id": "m2", "new_parent_id": "s1", "position": 0})
+    )
     assert [m.id for m in stage_by_id(result, "s1").modules] == ["m2", "m1"]
 
 
@@ -308,7 +330,9 @@ def test_move_of_a_stage_is_rejected() -> None:
     ("target", "parent"),
     [("m1", "m2"), ("m1", "c1"), ("m1", "nope"), ("c1", "s1"), ("c1", "c2"), ("nope", "s1")],
 )
-def test_move_to_the_wrong_kind_of_parent_raises_and_loses_nothing(target: str, parent: str) -> None:
+def test_move_to_the_wrong_kind_of_parent_raises_and_loses_nothing(
+    target: str, parent: str
+) -> None:
     fw = sample()
     with pytest.raises(EditError):
         apply_edits(fw, ops({"op": "move", "target_id": target, "new_parent_id": parent}))
@@ -317,8 +341,17 @@ def test_move_to_the_wrong_kind_of_parent_raises_and_loses_nothing(target: str, 
 
 # --- guarantees ------------------------------------------------------------------------
 
-MIXED = [
-    {"op": "add_stage", "stage": {"name": "Ops", "modules": [{"name": "CI", "concepts": [{"name": "Pipelines", "prerequisites": ["c4"]}]}]}, "position": 1},
+MIXED: list[dict[str, Any]] = [
+    {
+        "op": "add_stage",
+        "stage": {
+            "name": "Ops",
+            "modules": [
+                {"name": "CI", "concepts": [{"name": "Pipelines", "prerequisites": ["c4"]}]}
+            ],
+        },
+        "position": 1,
+    },
     {"op": "add_concept", "module_id": "m1", "concept": {"name": "Typing"}},
     {"op": "remove", "target_id": "c3"},
     {"op": "rename", "target_id": "m3", "name": "REST APIs"},
@@ -345,9 +378,17 @@ def test_failed_plan_leaves_the_input_untouched() -> None:
 
 def test_untouched_parts_stay_identical() -> None:
     before = sample()
-    result = apply_edits(before, ops({"op": "rename", "target_id": "c4", "name": "Routing"}, {"op": "remove", "target_id": "m2"}))
+    result = apply_edits(
+        before,
+        ops(
+            {"op": "rename", "target_id": "c4", "name": "Routing"},
+            {"op": "remove", "target_id": "m2"},
+        ),
+    )
     assert dump(result.stages[0].modules[0]) == dump(before.stages[0].modules[0])
-    assert dump(result.stages[1].modules[0].concepts[1]) == dump(before.stages[1].modules[0].concepts[1])
+    assert dump(result.stages[1].modules[0].concepts[1]) == dump(
+        before.stages[1].modules[0].concepts[1]
+    )
     assert (result.title, result.summary) == (before.title, before.summary)
 
 
@@ -405,24 +446,50 @@ def _valid_op(data: st.DataObject, fw: Framework) -> EditOp:
     )
     match kind:
         case "add_stage":
-            module_draft = st.builds(ModuleDraft, name=st.just("M"), concepts=st.lists(concept_draft, max_size=3))
-            draft = data.draw(st.builds(StageDraft, name=st.just("S"), modules=st.lists(module_draft, max_size=2)))
+            module_draft = st.builds(
+                ModuleDraft, name=st.just("M"), concepts=st.lists(concept_draft, max_size=3)
+            )
+            draft = data.draw(
+                st.builds(StageDraft, name=st.just("S"), modules=st.lists(module_draft, max_size=2))
+            )
             return AddStage(stage=draft, position=position)
         case "add_module":
-            module = data.draw(st.builds(ModuleDraft, name=st.just("M"), concepts=st.lists(concept_draft, max_size=3)))
-            return AddModule(stage_id=data.draw(st.sampled_from(stages)), module=module, position=position)
+            module = data.draw(
+                st.builds(
+                    ModuleDraft, name=st.just("M"), concepts=st.lists(concept_draft, max_size=3)
+                )
+            )
+            return AddModule(
+                stage_id=data.draw(st.sampled_from(stages)), module=module, position=position
+            )
         case "add_concept":
-            return AddConcept(module_id=data.draw(st.sampled_from(modules)), concept=data.draw(concept_draft), position=position)
+            return AddConcept(
+                module_id=data.draw(st.sampled_from(modules)),
+                concept=data.draw(concept_draft),
+                position=position,
+            )
         case "rename":
             return Rename(target_id=data.draw(st.sampled_from(fw.all_ids())), name="Renamed")
         case "remove":
             return Remove(target_id=data.draw(st.sampled_from(fw.all_ids())))
         case "move_module":
-            return Move(target_id=data.draw(st.sampled_from(modules)), new_parent_id=data.draw(st.sampled_from(stages)), position=position)
+            return Move(
+                target_id=data.draw(st.sampled_from(modules)),
+                new_parent_id=data.draw(st.sampled_from(stages)),
+                position=position,
+            )
         case "move_concept":
-            return Move(target_id=data.draw(st.sampled_from(concepts)), new_parent_id=data.draw(st.sampled_from(modules)), position=position)
+            return Move(
+                target_id=data.draw(st.sampled_from(concepts)),
+                new_parent_id=data.draw(st.sampled_from(modules)),
+                position=position,
+            )
         case _:
-            return UpdateConcept(target_id=data.draw(st.sampled_from(concepts)), prerequisites=data.draw(some_prereqs), estimated_hours=1.5)
+            return UpdateConcept(
+                target_id=data.draw(st.sampled_from(concepts)),
+                prerequisites=data.draw(some_prereqs),
+                estimated_hours=1.5,
+            )
 
 
 @settings(max_examples=120, deadline=None)
@@ -474,7 +541,13 @@ def test_assign_ids_renumbers_and_keeps_prerequisites_by_id_or_name() -> None:
                     Module(
                         id="x",
                         name="Functions",
-                        concepts=[Concept(id="fn", name="Functions", prerequisites=["LOOPS", "variables", "Loops"])],
+                        concepts=[
+                            Concept(
+                                id="fn",
+                                name="Functions",
+                                prerequisites=["LOOPS", "variables", "Loops"],
+                            )
+                        ],
                     )
                 ],
             ),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 import pydantic_ai.models
+import pytest
 from pydantic import BaseModel
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import (
@@ -44,7 +44,9 @@ def failing_then_ok(errors: list[Exception]) -> tuple[FunctionModel, list[int]]:
     return FunctionModel(respond), calls
 
 
-def http(category: type[ModelHTTPError] | type[Exception], status: int, **headers: str) -> ModelHTTPError:
+def http(
+    category: type[ModelHTTPError] | type[Exception], status: int, **headers: str
+) -> ModelHTTPError:
     return ModelHTTPError.for_category(
         category,  # type: ignore[arg-type]
         status_code=status,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import pydantic_ai.models
+import pytest
 from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.models.openai import OpenAIChatModel
 
@@ -30,8 +30,12 @@ def test_unset_or_offline_means_the_offline_model(value: str | None) -> None:
 
 
 def test_pydantic_ai_model_strings_pass_through() -> None:
-    for value in ("openai-chat:gpt-4o", "deepseek:deepseek-chat", "anthropic:claude-sonnet-4-5",
-                  "ollama:llama3.2"):
+    for value in (
+        "openai-chat:gpt-4o",
+        "deepseek:deepseek-chat",
+        "anthropic:claude-sonnet-4-5",
+        "ollama:llama3.2",
+    ):
         spec = parse_model_spec(value)
         assert (spec.kind, spec.model, spec.label) == ("pydantic_ai", value, value)
 
@@ -39,7 +43,9 @@ def test_pydantic_ai_model_strings_pass_through() -> None:
 def test_base_url_with_and_without_model_name() -> None:
     named = parse_model_spec("http://gpu-box:8000/v1#Qwen/Qwen2.5-7B-Instruct")
     assert (named.kind, named.model, named.base_url) == (
-        "base_url", "Qwen/Qwen2.5-7B-Instruct", "http://gpu-box:8000/v1"
+        "base_url",
+        "Qwen/Qwen2.5-7B-Instruct",
+        "http://gpu-box:8000/v1",
     )
     plain = parse_model_spec("http://127.0.0.1:8080/v1")
     assert (plain.model, plain.base_url) == ("default", "http://127.0.0.1:8080/v1")
@@ -48,7 +54,8 @@ def test_base_url_with_and_without_model_name() -> None:
 def test_base_url_label_hides_credentials_and_query() -> None:
     spec = parse_model_spec("https://user:s3cret@llm.example.com/v1?key=abc#m")
     assert spec.label == "m@https://llm.example.com/v1"
-    assert "s3cret" not in spec.label and "abc" not in spec.label
+    assert "s3cret" not in spec.label
+    assert "abc" not in spec.label
 
 
 @pytest.mark.parametrize("value", ["gpt-4o", "nosuchprovider:model", "openai-chat:", "http:///v1"])

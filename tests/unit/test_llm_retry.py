@@ -24,7 +24,6 @@ from learnpath.llm.retry import (
     retry_after_of,
 )
 
-
 CATEGORIES: dict[int, type[ModelAPIError]] = {
     429: ModelRateLimitError,
     500: ModelServerError,
@@ -66,7 +65,15 @@ def test_retry_after_replaces_backoff_and_is_capped() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("3", 3.0), ("0.25", 0.25), ("0", 0.0), (None, None), ("", None), ("soon", None), ("-1", None)],
+    [
+        ("3", 3.0),
+        ("0.25", 0.25),
+        ("0", 0.0),
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-1", None),
+    ],
 )
 def test_parse_retry_after_seconds(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 import pydantic_ai.models
+import pytest
 from pydantic import BaseModel
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
@@ -25,7 +25,9 @@ class Answer(BaseModel):
     value: int
 
 
-def metered(input_tokens: int, output_tokens: int, *, invalid_first: bool = False) -> Agent[None, Answer]:
+def metered(
+    input_tokens: int, output_tokens: int, *, invalid_first: bool = False
+) -> Agent[None, Answer]:
     calls = {"n": 0}
 
     def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:

@@ -87,7 +87,10 @@ def test_limits() -> None:
         decide(decision="reject", feedback="x" * 4001)
     with pytest.raises(ValidationError):
         decide(decision="approve", edits=[{"op": "remove", "target_id": "c1"}] * 101)
-    assert len(decide(decision="approve", edits=[{"op": "remove", "target_id": "c1"}] * 100).edits) == 100
+    assert (
+        len(decide(decision="approve", edits=[{"op": "remove", "target_id": "c1"}] * 100).edits)
+        == 100
+    )
 
 
 def test_extra_fields_are_forbidden() -> None:
@@ -97,6 +100,8 @@ def test_extra_fields_are_forbidden() -> None:
 
 def test_json_round_trip() -> None:
     decision = decide(
-        decision="reject", feedback="fix it", edits=[{"op": "move", "target_id": "m1", "new_parent_id": "s2"}]
+        decision="reject",
+        feedback="fix it",
+        edits=[{"op": "move", "target_id": "m1", "new_parent_id": "s2"}],
     )
     assert ReviewDecision.model_validate_json(decision.model_dump_json()) == decision

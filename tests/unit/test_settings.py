@@ -19,7 +19,7 @@ from learnpath.settings import (
 
 
 def build(**fields: Any) -> Settings:
-    return Settings(_env_file=None, **fields)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **fields)
 
 
 def test_defaults() -> None:

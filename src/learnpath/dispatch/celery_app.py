@@ -85,7 +85,6 @@ def make_celery(settings: Settings) -> Celery:
         worker_pool="threads",
         worker_concurrency=CLAIM_SLOTS,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        worker_hijack_root_logger=False,
         task_default_queue=QUEUE,
         task_serializer="json",
         accept_content=["json"],

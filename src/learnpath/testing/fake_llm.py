@@ -139,7 +139,10 @@ class FakeLLMServer:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-llm",
+            daemon=True,
         )
         self._thread.start()
         return self
