@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
 
 def normalise_database_url(url: str) -> str:
-    """Accept plain ``postgresql://`` and ``sqlite://`` URLs and pick the async drivers."""
+    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the async drivers."""
     for plain, driver in (
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
@@ -99,6 +99,7 @@ def normalise_database_url(url: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
+    host = host.lower().rstrip(".")
     if host == "localhost":
         return True
     try:

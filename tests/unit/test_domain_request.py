@@ -158,10 +158,6 @@ def test_deadline_parses_from_iso_text() -> None:
         make(deadline="next spring")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a far deadline gives more weeks than the 520 that `weeks` and IntentAnalysis allow",
-)
 def test_far_deadline_is_capped_like_weeks() -> None:
     request = make(deadline=TODAY + dt.timedelta(weeks=1500), hours_per_week=10)
     assert request.available_weeks(TODAY) == 520

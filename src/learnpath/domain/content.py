@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 
 class ContentKind(StrEnum):
@@ -66,7 +67,9 @@ class QuizQuestion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=1000)
-    options: list[str] = Field(min_length=2, max_length=6)
+    options: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    ] = Field(min_length=2, max_length=6)
     answer: int = Field(ge=0, description="Index of the correct option")
     explanation: str = Field(default="", max_length=2000)
     difficulty: Difficulty = Difficulty.MEDIUM
@@ -77,7 +80,7 @@ class QuizQuestion(BaseModel):
             raise ValueError(
                 f"answer {self.answer} is not an index of the {len(self.options)} options"
             )
-        if len(set(self.options)) != len(self.options):
+        if len({option.casefold() for option in self.options}) != len(self.options):
             raise ValueError("options must be distinct")
         return self
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SUPPORTED_LANGUAGES = ("en", "zh", "es", "fr", "de", "ja", "pt")
+MAX_WEEKS = 520
 
 
 class Level(StrEnum):
@@ -34,7 +35,9 @@ class LearningRequest(BaseModel):
     deadline: dt.date | None = Field(
         default=None, description="Date the learner wants to finish by"
     )
-    weeks: int | None = Field(default=None, ge=1, le=520, description="Alternative to a deadline")
+    weeks: int | None = Field(
+        default=None, ge=1, le=MAX_WEEKS, description="Alternative to a deadline"
+    )
     background: str = Field(default="", max_length=2000)
     tech_stack: list[str] = Field(default_factory=list, max_length=30)
     preferences: list[ContentPreference] = Field(default_factory=list, max_length=4)
@@ -62,7 +65,7 @@ class LearningRequest(BaseModel):
         if self.weeks is not None:
             return self.weeks
         if self.deadline is not None:
-            return max(1, (self.deadline - today).days // 7)
+            return min(MAX_WEEKS, max(1, (self.deadline - today).days // 7))
         return 12
 
     def hour_budget(self, today: dt.date) -> int:

@@ -211,30 +211,32 @@ def _prerequisite_issues(framework: Framework) -> list[Issue]:
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """Return one cycle of ``graph`` (as a closed path of ids), or None when it is acyclic."""
+    """Return one cycle of ``graph`` (as a closed path of ids), or None when it is acyclic.
+
+    Depth-first search with an explicit stack, so a long prerequisite chain cannot
+    exhaust the interpreter's recursion limit.
+    """
     white, grey, black = 0, 1, 2
     colour = dict.fromkeys(graph, white)
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        colour[node] = grey
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if colour.get(nxt, black) == grey:
-                return [*stack[stack.index(nxt) :], nxt]
-            if colour.get(nxt) == white:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        colour[node] = black
-        return None
-
-    for node in graph:
-        if colour[node] == white:
-            found = visit(node)
-            if found:
-                return found
+    for root in graph:
+        if colour[root] != white:
+            continue
+        colour[root] = grey
+        path = [root]
+        branches = [iter(graph[root])]
+        while branches:
+            for nxt in branches[-1]:
+                state = colour.get(nxt, black)
+                if state == grey:
+                    return [*path[path.index(nxt) :], nxt]
+                if state == white:
+                    colour[nxt] = grey
+                    path.append(nxt)
+                    branches.append(iter(graph[nxt]))
+                    break
+            else:
+                colour[path.pop()] = black
+                branches.pop()
     return None
 
 
@@ -365,19 +367,20 @@ class EditPlan(BaseModel):
 def apply_edits(framework: Framework, operations: list[EditOp]) -> Framework:
     """Apply ``operations`` in order to a copy of ``framework``; raise EditError on a bad id."""
     result = framework.model_copy(deep=True)
+    ids = _Ids(result)  # one counter per plan: an id freed by a remove is never handed out again
     for operation in operations:
-        _apply(result, operation)
+        _apply(result, operation, ids)
     return result
 
 
-def _apply(fw: Framework, op: EditOp) -> None:
+def _apply(fw: Framework, op: EditOp, ids: _Ids) -> None:
     match op:
         case AddStage(stage=draft, position=pos):
-            _insert(fw.stages, _stage_from(_Ids(fw), draft), pos)
+            _insert(fw.stages, _stage_from(ids, draft), pos)
         case AddModule(stage_id=sid, module=draft, position=pos):
-            _insert(_find_stage(fw, sid).modules, _module_from(_Ids(fw), draft), pos)
+            _insert(_find_stage(fw, sid).modules, _module_from(ids, draft), pos)
         case AddConcept(module_id=mid, concept=draft, position=pos):
-            _insert(_find_module(fw, mid)[1].concepts, _concept_from(_Ids(fw), draft), pos)
+            _insert(_find_module(fw, mid)[1].concepts, _concept_from(ids, draft), pos)
         case Remove(target_id=tid):
             _remove(fw, tid)
         case Rename(target_id=tid, name=name):
@@ -389,7 +392,7 @@ def _apply(fw: Framework, op: EditOp) -> None:
             for field in ("description", "estimated_hours", "difficulty", "prerequisites"):
                 value = getattr(op, field)
                 if value is not None:
-                    setattr(concept, field, value)
+                    setattr(concept, field, list(value) if isinstance(value, list) else value)
 
 
 def _insert(items: list[Any], item: Any, position: int | None) -> None:
@@ -506,22 +509,27 @@ def _stage_from(ids: _Ids, draft: StageDraft) -> Stage:
 
 
 def assign_ids(framework: Framework) -> Framework:
-    """Renumber every stage, module and concept as s1.., m1.., c1.. keeping prerequisites linked."""
+    """Renumber every stage, module and concept as s1.., m1.., c1.. keeping prerequisites linked.
+
+    A prerequisite names a concept by its old id or, failing that, by its name (any case);
+    one that names neither is dropped rather than left to collide with a new id.
+    """
     fw = framework.model_copy(deep=True)
-    mapping: dict[str, str] = {}
-    module_no = concept_no = 0
+    concepts = [concept for _, _, concept in fw.concepts()]
+    new_ids = [f"c{number}" for number in range(1, len(concepts) + 1)]
+    by_id: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for concept, new_id in zip(concepts, new_ids, strict=True):
+        by_id.setdefault(concept.id, new_id)
+        by_name.setdefault(concept.name.strip().lower(), new_id)
+    module_no = 0
     for stage_no, stage in enumerate(fw.stages, start=1):
         stage.id = f"s{stage_no}"
         for module in stage.modules:
             module_no += 1
             module.id = f"m{module_no}"
-            for concept in module.concepts:
-                concept_no += 1
-                mapping.setdefault(concept.id, f"c{concept_no}")
-                mapping.setdefault(concept.name.lower(), f"c{concept_no}")
-                concept.id = f"c{concept_no}"
-    for _, _, concept in fw.concepts():
-        concept.prerequisites = [
-            mapping.get(p, mapping.get(p.lower(), p)) for p in concept.prerequisites
-        ]
+    for concept, new_id in zip(concepts, new_ids, strict=True):
+        concept.id = new_id
+        linked = (by_id.get(p) or by_name.get(p.strip().lower()) for p in concept.prerequisites)
+        concept.prerequisites = [p for p in linked if p is not None]
     return fw

@@ -274,14 +274,16 @@ def apply_what_fits(
     """Apply each operation that fits; a model's op naming an unknown id is skipped, not fatal."""
     applied: list[EditOp] = []
     skipped: list[str] = []
+    result = framework
     for operation in operations:
+        # Re-apply the whole accepted prefix so fresh ids are never reused within one plan.
         try:
-            framework = apply_edits(framework, [operation])
+            result = apply_edits(framework, [*applied, operation])
         except EditError as exc:
             skipped.append(str(exc))
         else:
             applied.append(operation)
-    return framework, applied, skipped
+    return result, applied, skipped
 
 
 async def _gather_all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:

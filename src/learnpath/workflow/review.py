@@ -45,7 +45,8 @@ async def submit_review(store: Store, task_id: str, user_id: str, decision: Revi
         )
     edited = None
     if decision.edits:
-        assert task.roadmap_id is not None
+        if task.roadmap_id is None:
+            raise InvalidEdits("the task has no roadmap to edit yet")
         roadmap = await store.get_roadmap(task.roadmap_id, user_id)
         try:
             edited = apply_edits(Framework.model_validate(roadmap.framework), decision.edits)
