@@ -35,7 +35,7 @@ def settings(**overrides: Any) -> Settings:
     """Settings that ignore any ``.env`` file and the environment's model."""
     values: dict[str, Any] = {"model": None, "model_api_key": None, "agent_models": {}}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def guarded(

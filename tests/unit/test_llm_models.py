@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pydantic_ai.models
 import pytest
 from pydantic_ai.models.function import FunctionModel
@@ -67,11 +69,7 @@ def test_bad_model_settings_are_rejected_clearly(value: str) -> None:
 
 
 def test_provider_without_its_sdk_fails_with_advice_when_built() -> None:
-    try:
-        import anthropic  # noqa: F401
-    except ImportError:
-        pass
-    else:
+    if importlib.util.find_spec("anthropic") is not None:
         pytest.skip("the anthropic SDK is installed")
     with pytest.raises(ModelCallError) as caught:
         model_for(settings(model="anthropic:claude-sonnet-4-5", model_api_key="k"), "intent")

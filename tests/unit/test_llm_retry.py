@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from pydantic_ai.exceptions import (
@@ -24,7 +25,7 @@ from learnpath.llm.retry import (
     retry_after_of,
 )
 
-CATEGORIES: dict[int, type[ModelAPIError]] = {
+CATEGORIES: dict[int, Any] = {
     429: ModelRateLimitError,
     500: ModelServerError,
     502: ModelServerError,

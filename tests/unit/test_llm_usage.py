@@ -83,7 +83,7 @@ async def test_concurrent_blocks_do_not_mix() -> None:
                 await agent.run("x")
         return tally.requests
 
-    assert await asyncio.gather(step(1), step(3)) == [1, 3]
+    assert list(await asyncio.gather(step(1), step(3))) == [1, 3]
 
 
 def test_recording_outside_a_block_is_harmless() -> None:

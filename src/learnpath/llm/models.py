@@ -108,10 +108,10 @@ def build_remote_model(spec: ModelSpec, api_key: str | None) -> Model:
         try:
             return infer_model(spec.model, provider_factory=_provider_factory(api_key))
         except ImportError:
-            provider = spec.model.partition(":")[0]
+            name = spec.model.partition(":")[0]
             raise _misconfigured(
-                f"the {provider!r} provider's SDK is not installed; install "
-                f"pydantic-ai-slim[{provider}] or choose another model"
+                f"the {name!r} provider's SDK is not installed; install "
+                f"pydantic-ai-slim[{name}] or choose another model"
             ) from None
         except Exception as exc:  # provider constructors raise assorted errors (missing key…)
             raise _misconfigured(
