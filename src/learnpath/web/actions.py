@@ -31,6 +31,7 @@ from learnpath.web.session import (
     runtime_of,
     safe_next,
     set_cookie,
+    usable_token,
 )
 from learnpath.workflow.review import InvalidEdits, ReviewDecision, submit_review
 
@@ -83,7 +84,10 @@ async def review(request: Request, task_id: str, visitor: VisitorDep) -> Respons
         decision = ReviewDecision(decision=str(form.get("decision")), feedback=feedback or None)
         await submit_review(runtime_of(request).store, task_id, visitor.user.id, decision)
     except ValidationError as exc:
-        error = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        messages = (e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        error = "; ".join(m[:1].upper() + m[1:] for m in messages) + "."
+        if form.get("decision") not in ("approve", "reject"):
+            error = "Choose Approve, or Reject with feedback."
     except InvalidEdits as exc:
         error = str(exc)
     if not error:
@@ -172,7 +176,8 @@ async def login(request: Request) -> Response:
     if runtime.settings.auth is AuthMode.NONE:
         return redirect(target)
     token = str(form.get("token") or "").strip()
-    user = await resolve_user(runtime.store, runtime.settings, token) if token else None
+    usable = usable_token(token)
+    user = await resolve_user(runtime.store, runtime.settings, usable) if usable else None
     if user is None:
         error = (
             "That token is not valid. Paste the whole token printed by "

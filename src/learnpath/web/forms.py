@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from learnpath.domain.request import SUPPORTED_LANGUAGES, ContentPreference, Level, LearningRequest
+from learnpath.domain.request import SUPPORTED_LANGUAGES, ContentPreference, LearningRequest, Level
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -74,6 +74,8 @@ def parse_roadmap_form(form: FormData) -> tuple[RoadmapForm, LearningRequest | N
     if typed.values["timeframe"] == "deadline":
         if typed.values["deadline"]:
             data["deadline"] = typed.values["deadline"]
+            if _past(typed.values["deadline"]):
+                typed.errors["deadline"] = "The deadline is in the past; pick a future date."
         else:
             typed.errors["deadline"] = "Pick a date, or choose a number of weeks instead."
     elif typed.values["weeks"]:
@@ -86,11 +88,16 @@ def parse_roadmap_form(form: FormData) -> tuple[RoadmapForm, LearningRequest | N
             name = str(error["loc"][0]) if error["loc"] else "goal"
             typed.errors.setdefault(name, _message(name, error))
         return typed, None
-    if request.deadline is not None and request.deadline <= dt.date.today():
-        typed.errors["deadline"] = "The deadline is in the past; pick a future date."
     if typed.errors:
         return typed, None
     return typed, request
+
+
+def _past(value: str) -> bool:
+    try:
+        return dt.date.fromisoformat(value) <= dt.date.today()
+    except ValueError:
+        return False
 
 
 def _message(name: str, error: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -32,6 +33,7 @@ from learnpath.web.session import (
 from learnpath.web.views import STATUS_LABELS, STEP_LABELS
 
 log = logging.getLogger(__name__)
+
 
 def _when(value: dt.datetime | None) -> str:
     if value is None:
@@ -118,6 +120,14 @@ class PageRoute(APIRoute):
                     "That could not be done now",
                     str(exc),
                     "Reload the task page to see its current state, then try again.",
+                )
+            except RequestValidationError:
+                return error_page(
+                    request,
+                    400,
+                    "This link is not valid",
+                    "The address has a value learnpath cannot use.",
+                    "Go back and follow a link from the page instead of editing the address.",
                 )
             except Exception:
                 log.exception("web page %s failed", request.url.path)

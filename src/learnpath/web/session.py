@@ -62,13 +62,20 @@ def runtime_of(request: Request) -> Runtime:
 async def current_visitor(request: Request) -> Visitor:
     """The user of this request; raises ``LoginRequired`` without a valid token cookie."""
     runtime = runtime_of(request)
-    token = request.cookies.get(TOKEN_COOKIE)
+    token = usable_token(request.cookies.get(TOKEN_COOKIE))
     user = await resolve_user(runtime.store, runtime.settings, token)
     if user is None:
         raise LoginRequired()
     visitor = Visitor(user=user, token_auth=runtime.settings.auth is AuthMode.TOKEN)
     request.state.visitor = visitor
     return visitor
+
+
+def usable_token(token: str | None) -> str | None:
+    """The token if it could be one (bounded length, no NUL); junk is treated as absent."""
+    if token is None or len(token) > 512 or "\x00" in token:
+        return None
+    return token
 
 
 def csrf_token(request: Request) -> str:

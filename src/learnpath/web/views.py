@@ -46,9 +46,9 @@ def timeline(task: TaskRecord, runs: list[StepRunRecord]) -> list[dict[str, Any]
     """One entry per step: ``done``, ``active``, ``waiting``, ``failed``, ``stopped`` or ``todo``."""
     latest: dict[str, StepRunRecord] = {}
     counts: dict[str, int] = {}
-    for run in runs:
-        latest[run.step] = run
-        counts[run.step] = counts.get(run.step, 0) + 1
+    for record in runs:
+        latest[record.step] = record
+        counts[record.step] = counts.get(record.step, 0) + 1
     entries = []
     for step in TIMELINE_STEPS:
         run = latest.get(step)

@@ -16,6 +16,12 @@
     li.appendChild(seq);
     li.appendChild(document.createTextNode(" " + event.type.replace(/_/g, " ")));
     var data = event.data || {};
+    if (data.step) {
+      var step = document.createElement("span");
+      step.className = "muted";
+      step.textContent = " · " + String(data.step).replace(/_/g, " ");
+      li.appendChild(step);
+    }
     if (data.total) {
       var extra = document.createElement("span");
       extra.className = "muted";
