@@ -16,7 +16,11 @@ from learnpath.store.records import (
     StepRunRecord,
     TaskRecord,
 )
-from learnpath.store.runs import count_progress, latest_content_statuses
+from learnpath.store.runs import (
+    count_progress,
+    latest_content_statuses,
+    latest_statuses_by_roadmap,
+)
 from learnpath.store.tables import (
     concept_content,
     roadmaps,
@@ -97,7 +101,18 @@ class ReadQueries(StoreBase):
                     query.order_by(tasks.c.created_at.desc(), tasks.c.id.desc()).limit(limit + 1)
                 )
             ).all()
-        items = [TaskRecord.from_row(r, roadmap_id=r.roadmap_id) for r in rows[:limit]]
+            page = rows[:limit]
+            statuses = await latest_statuses_by_roadmap(
+                conn, [r.roadmap_id for r in page if r.roadmap_id]
+            )
+        items = []
+        for r in page:
+            done, total = count_progress(statuses.get(r.roadmap_id, {}))
+            items.append(
+                TaskRecord.from_row(
+                    r, roadmap_id=r.roadmap_id, progress_done=done, progress_total=total
+                )
+            )
         next_cursor = _cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
         return Page(items=items, next_cursor=next_cursor)
 
@@ -117,6 +132,27 @@ class ReadQueries(StoreBase):
                 )
                 for r in rows
             ]
+
+    async def latest_event(self, task_id: str, type_: str) -> EventRecord | None:
+        """The newest event of one type for a task (e.g. the last ``review_required``)."""
+        async with self.read() as conn:
+            row = (
+                await conn.execute(
+                    select(task_events)
+                    .where(task_events.c.task_id == task_id, task_events.c.type == type_)
+                    .order_by(task_events.c.seq.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None
+        return EventRecord(
+            task_id=row.task_id,
+            seq=row.seq,
+            type=row.type,
+            data=row.data,
+            created_at=row.created_at,
+        )
 
     async def get_roadmap(self, roadmap_id: str, user_id: str | None = None) -> RoadmapRecord:
         async with self.read() as conn:

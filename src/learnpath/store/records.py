@@ -43,6 +43,7 @@ class TaskRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     finished_at: dt.datetime | None
+    last_event_seq: int = 0
     roadmap_id: str | None = None
     progress_done: int = 0
     progress_total: int = 0
@@ -70,6 +71,7 @@ class TaskRecord:
             created_at=m["created_at"],
             updated_at=m["updated_at"],
             finished_at=m["finished_at"],
+            last_event_seq=m["event_seq"],
             **extra,
         )
 

@@ -492,27 +492,45 @@ async def write_edit(
 
 async def latest_content_statuses(conn: Any, roadmap_id: str) -> dict[tuple[str, str], str]:
     """Status of the latest version of every (concept, kind) of a roadmap."""
+    by_roadmap = await latest_statuses_by_roadmap(conn, [roadmap_id])
+    return by_roadmap.get(roadmap_id, {})
+
+
+async def latest_statuses_by_roadmap(
+    conn: Any, roadmap_ids: list[str]
+) -> dict[str, dict[tuple[str, str], str]]:
+    """Latest item statuses of several roadmaps in one query."""
     newest = (
         select(
+            concept_content.c.roadmap_id,
             concept_content.c.concept_id,
             concept_content.c.kind,
             func.max(concept_content.c.version).label("version"),
         )
-        .where(concept_content.c.roadmap_id == roadmap_id)
-        .group_by(concept_content.c.concept_id, concept_content.c.kind)
+        .where(concept_content.c.roadmap_id.in_(roadmap_ids))
+        .group_by(
+            concept_content.c.roadmap_id, concept_content.c.concept_id, concept_content.c.kind
+        )
         .subquery()
     )
     rows = await conn.execute(
-        select(concept_content.c.concept_id, concept_content.c.kind, concept_content.c.status)
-        .join(
+        select(
+            concept_content.c.roadmap_id,
+            concept_content.c.concept_id,
+            concept_content.c.kind,
+            concept_content.c.status,
+        ).join(
             newest,
-            (concept_content.c.concept_id == newest.c.concept_id)
+            (concept_content.c.roadmap_id == newest.c.roadmap_id)
+            & (concept_content.c.concept_id == newest.c.concept_id)
             & (concept_content.c.kind == newest.c.kind)
             & (concept_content.c.version == newest.c.version),
         )
-        .where(concept_content.c.roadmap_id == roadmap_id)
     )
-    return {(r.concept_id, r.kind): r.status for r in rows}
+    result: dict[str, dict[tuple[str, str], str]] = {}
+    for r in rows:
+        result.setdefault(r.roadmap_id, {})[(r.concept_id, r.kind)] = r.status
+    return result
 
 
 def count_progress(latest: dict[tuple[str, str], str]) -> tuple[int, int]:

@@ -35,8 +35,9 @@ async def task_state(request: Request, task_id: str, visitor: VisitorDep) -> Res
     store = runtime_of(request).store
     task = await store.get_task(task_id, visitor.user.id)
     runs = await store.step_runs(task.id)
-    last = await _last_seq(store, task.id)
-    return JSONResponse(task_json(task, runs, last), headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        task_json(task, runs, task.last_event_seq), headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.get("/tasks/{task_id}/stream")
@@ -81,12 +82,3 @@ async def _events(
         if clock() - quiet_since >= KEEPALIVE_SECONDS:
             quiet_since = clock()
             yield ": keepalive\n\n"
-
-
-async def _last_seq(store: Store, task_id: str) -> int:
-    last = 0
-    while True:
-        events = await store.events_after(task_id, last, limit=1000)
-        if not events:
-            return last
-        last = events[-1].seq

@@ -34,12 +34,7 @@ async def task_list(
         page = await store.list_tasks(visitor.user.id, limit=25, cursor=cursor)
     except ValueError:
         return redirect("/tasks")
-    # The list query does not count content; the task read does.
-    tasks = [
-        await store.get_task(task.id, visitor.user.id) if task.roadmap_id else task
-        for task in page.items
-    ]
-    return render(request, "tasks.html", {"tasks": tasks, "next_cursor": page.next_cursor})
+    return render(request, "tasks.html", {"tasks": page.items, "next_cursor": page.next_cursor})
 
 
 @router.get("/tasks/{task_id}")

@@ -111,16 +111,10 @@ def task_json(task: TaskRecord, runs: list[StepRunRecord], last_seq: int) -> dic
 
 async def open_issues(store: Store, task_id: str) -> list[dict[str, Any]]:
     """The validation issues the workflow handed to the reviewer with the latest round."""
-    issues: list[dict[str, Any]] = []
-    after = 0
-    while True:
-        events = await store.events_after(task_id, after, limit=500)
-        for event in events:
-            if event.type == "review_required":
-                issues = [i for i in event.data.get("open_issues") or [] if isinstance(i, dict)]
-        if len(events) < 500:
-            return issues
-        after = events[-1].seq
+    event = await store.latest_event(task_id, "review_required")
+    if event is None:
+        return []
+    return [i for i in event.data.get("open_issues") or [] if isinstance(i, dict)]
 
 
 @dataclass
