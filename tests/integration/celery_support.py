@@ -9,6 +9,7 @@ interrupted, without a model.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_PORT = 6379
@@ -239,6 +241,35 @@ class WorkerGroup:
     def __exit__(self, *_: object) -> None:
         for worker in self.workers:
             worker.stop(timeout=10)
+
+
+TERMINAL = ("completed", "partial_failure", "failed", "canceled")
+
+
+async def wait_terminal(store: Any, task_ids: list[str], timeout: float) -> list[Any]:
+    """Poll until every task is terminal; database errors (a killed backend) are retried."""
+    deadline = time.monotonic() + timeout
+    tasks: list[Any] = []
+    while time.monotonic() < deadline:
+        try:
+            tasks = [await store.get_task(task_id) for task_id in task_ids]
+        except Exception:
+            await asyncio.sleep(0.5)
+            continue
+        if all(t.status in TERMINAL for t in tasks):
+            return tasks
+        await asyncio.sleep(0.3)
+    states = sorted(
+        f"{t.id[:8]}:{t.status}/{t.current_step}" for t in tasks if t.status not in TERMINAL
+    )
+    raise TimeoutError(f"{len(states)} task(s) not finished after {timeout}s: {states[:20]}")
+
+
+async def scalar_rows(store: Any, sql: str) -> list[Any]:
+    from sqlalchemy import text
+
+    async with store.read() as conn:
+        return list((await conn.execute(text(sql))).all())
 
 
 def _main() -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from typer.testing import CliRunner
 
 from learnpath.cli import app
+from learnpath.runtime import open_runtime
+from learnpath.settings import Settings
 
 LEARNPATH = [sys.executable, "-m", "learnpath.cli"]
 
@@ -126,3 +131,45 @@ def test_module_entry_point_matches_console_script() -> None:
         [*LEARNPATH, "--help"], capture_output=True, text=True, check=False, env={**os.environ}
     )
     assert result.returncode == 0 and "generate" in result.stdout
+
+
+def test_doctor_in_celery_mode_reports_an_unreachable_broker(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEARNPATH_EXECUTOR", "celery")
+    monkeypatch.setenv("LEARNPATH_BROKER_URL", "redis://127.0.0.1:1/0")
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert not report["healthy"]
+    assert report["cluster"]["broker_ok"] is False
+    assert any(c["name"] == "cluster" and not c["ok"] for c in report["checks"])
+
+
+def test_doctor_fix_in_celery_mode_publishes_waiting_jobs(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import require_service
+    from tests.integration.celery_support import redis_available
+
+    require_service(redis_available(), "Redis at 127.0.0.1:6379")
+    monkeypatch.setenv("LEARNPATH_EXECUTOR", "celery")
+    broker = f"redis://127.0.0.1:6379/{uuid.uuid4().int % 8 + 8}"
+    redis.Redis.from_url(broker).flushdb()
+    monkeypatch.setenv("LEARNPATH_BROKER_URL", broker)
+
+    async def submit() -> None:
+        async with open_runtime(Settings(), background=False) as runtime:
+            user = await runtime.store.local_user()
+            await runtime.store.submit_task(user_id=user.id, request={"goal": "Mobile developer"})
+
+    asyncio.run(submit())
+    result = CliRunner().invoke(app, ["doctor", "--fix", "--json"])
+    report = json.loads(result.stdout)
+    assert report["fixed"]["published"] == 1
+    assert report["cluster"]["broker_ok"] is True
+    assert report["cluster"]["queues"]["learnpath"] == 1
+    # Nobody consumes it: doctor says no worker is alive and exits non-zero.
+    assert result.exit_code == 1 and not report["healthy"]
+    assert report["cluster"]["workers"] == []

@@ -77,14 +77,15 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
         )
         if revision is None:
             return report
+        celery = settings.executor is Executor.CELERY
         if fix:
-            result = await reconcile_once(
-                store,
-                publish_deadline_s=settings.publish_deadline_seconds
-                if settings.executor is Executor.CELERY
-                else None,
-            )
-            report.fixed = asdict(result)
+            if celery:
+                from learnpath.dispatch.cluster import fix_cluster
+
+                fixed = await fix_cluster(store, settings)
+                report.fixed = {**asdict(fixed.reconciled), "published": fixed.published}
+            else:
+                report.fixed = asdict(await reconcile_once(store))
         queue = await store.queue_report(publish_deadline_s=settings.publish_deadline_seconds)
         report.queue = queue
         report.checks.append(
@@ -108,6 +109,14 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
                 else "no worker is taking jobs: start `learnpath serve` or `learnpath worker`",
             )
         )
+        if celery:
+            from learnpath.dispatch.cluster import cluster_report
+
+            cluster = await cluster_report(store, settings)
+            report.cluster = cluster.as_dict()
+            report.checks.append(
+                Check("cluster", cluster.healthy, cluster.verdict, "; ".join(cluster.problems))
+            )
         failures = len(queue.recent_failures)
         report.checks.append(
             Check(

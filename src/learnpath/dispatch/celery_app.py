@@ -27,12 +27,14 @@ the environment on first access); ``learnpath worker`` calls ``run_worker``.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from celery import Celery, signals
 
 from learnpath.agents import AgentTeam
-from learnpath.dispatch.worker_loop import Outcome, WorkerLoop, is_disconnect
+from learnpath.dispatch.runner import is_disconnect
+from learnpath.dispatch.worker_loop import Outcome, WorkerLoop
 from learnpath.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -184,7 +186,15 @@ def run_worker(
     if concurrency is not None:
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
     app = worker_app(settings, team=team)
-    app.worker_main(["worker", "--pool=threads", f"--concurrency={CLAIM_SLOTS}", "--loglevel=INFO"])
+    app.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={CLAIM_SLOTS}",
+            "--loglevel=INFO",
+            f"--hostname=learnpath-{os.getpid()}@%h",
+        ]
+    )
 
 
 _default: Celery | None = None

@@ -139,7 +139,9 @@ def _inspect_broker(app: Any, timeout: float) -> _BrokerView:
                     _, depth, _ = conn.default_channel.queue_declare(name, passive=True)
                     queues[name] = int(depth)
                 except Exception:
-                    queues[name] = None  # not declared yet: no worker ever consumed it
+                    # Redis drops an empty list's key, which reads as "no such queue".
+                    redis = str(app.conf.broker_url).startswith(("redis", "rediss"))
+                    queues[name] = 0 if redis else None
     except Exception as exc:
         return _BrokerView(ok=False, error=type(exc).__name__, queues={}, workers=[])
     replies = app.control.ping(timeout=timeout) or []

@@ -10,11 +10,53 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
 from learnpath.store import Lease, LeaseLost, Store
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Lease], Coroutine[Any, Any, None]]
+
+#: How often a workflow interrupted by a dropped database connection is resumed in place.
+DISCONNECT_RETRIES = 5
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """True for a lost database connection (a restart, a terminated backend): retryable."""
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, OperationalError | InterfaceError
+        )
+    return isinstance(exc, ConnectionError)
+
+
+def resume_on_disconnect(handler: Handler, *, retries: int = DISCONNECT_RETRIES) -> Handler:
+    """Wrap a job handler so a dropped DB connection resumes the workflow from its checkpoint.
+
+    Every step's output is committed with the step, so running the handler again under
+    the same lease redoes nothing already saved. Other exceptions pass through, and so
+    does a disconnect after ``retries`` attempts: ``JobRunner`` then records the failure.
+    """
+
+    async def run(lease: Lease) -> None:
+        for attempt in range(retries + 1):
+            try:
+                await handler(lease)
+                return
+            except Exception as exc:
+                if attempt == retries or not is_disconnect(exc):
+                    raise
+                delay = min(0.5 * 2**attempt, 8.0)
+                log.warning(
+                    "job %s: database connection lost (%s); resuming in %.1fs",
+                    lease.job_id,
+                    type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    return run
 
 
 def worker_identity(kind: str = "worker") -> str:
@@ -32,7 +74,7 @@ class JobRunner:
 
     def __init__(self, store: Store, handler: Handler) -> None:
         self.store = store
-        self.handler = handler
+        self.handler = resume_on_disconnect(handler)
 
     async def run(self, lease: Lease) -> None:
         work = asyncio.create_task(self.handler(lease), name=f"job-{lease.job_id}")
@@ -57,12 +99,17 @@ class JobRunner:
         while not work.done():
             await asyncio.sleep(interval)
             try:
-                if not await self.store.heartbeat(lease):
+                if not await self.store.heartbeat(lease) and await self._taken_over(lease):
                     work.cancel()
                     return True
             except Exception:
                 log.warning("job %s: heartbeat failed; will try again", lease.job_id, exc_info=True)
         return False
+
+    async def _taken_over(self, lease: Lease) -> bool:
+        """True when another worker may own the job now; False when it simply finished."""
+        job = await self.store.get_job(lease.job_id)
+        return job is None or job.state in ("queued", "running")
 
     async def _record_failure(self, lease: Lease, exc: Exception) -> None:
         reference = uuid.uuid4().hex[:12]

@@ -23,11 +23,9 @@ from contextlib import AsyncExitStack
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
 from learnpath.agents import AgentTeam
 from learnpath.dispatch.reconciler import reconcile_once
-from learnpath.dispatch.runner import Handler, JobRunner, worker_identity
+from learnpath.dispatch.runner import JobRunner, worker_identity
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import Settings
 from learnpath.store import Lease
@@ -36,9 +34,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: How often a workflow interrupted by a dropped database connection is resumed in place.
-DISCONNECT_RETRIES = 5
-
 
 class Outcome(StrEnum):
     """What became of a delivered job id."""
@@ -46,43 +41,6 @@ class Outcome(StrEnum):
     STARTED = "started"  # the lease is ours and the workflow runs on this process's loop
     TAKEN = "taken"  # another worker holds the lease, or the job is finished: nothing to do
     UNKNOWN = "unknown"  # no such job in the database
-
-
-def is_disconnect(exc: BaseException) -> bool:
-    """True for a lost database connection (a restart, a terminated backend): retryable."""
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(
-            exc, OperationalError | InterfaceError
-        )
-    return isinstance(exc, ConnectionError)
-
-
-def resume_on_disconnect(handler: Handler, *, retries: int = DISCONNECT_RETRIES) -> Handler:
-    """Wrap a job handler so a dropped DB connection resumes the workflow from its checkpoint.
-
-    Every step's output is committed with the step, so running the handler again under
-    the same lease redoes nothing already saved. Other exceptions pass through, and so
-    does a disconnect after ``retries`` attempts: ``JobRunner`` then records the failure.
-    """
-
-    async def run(lease: Lease) -> None:
-        for attempt in range(retries + 1):
-            try:
-                await handler(lease)
-                return
-            except Exception as exc:
-                if attempt == retries or not is_disconnect(exc):
-                    raise
-                delay = min(0.5 * 2**attempt, 8.0)
-                log.warning(
-                    "job %s: database connection lost (%s); resuming in %.1fs",
-                    lease.job_id,
-                    type(exc).__name__,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-
-    return run
 
 
 class WorkerLoop:
@@ -184,28 +142,32 @@ class WorkerLoop:
         )
         self._stack = stack
         self._slots = asyncio.Semaphore(self.capacity)
-        self._runner = JobRunner(
-            self.runtime.store, resume_on_disconnect(self.runtime.workflow.run)
-        )
+        self._runner = JobRunner(self.runtime.store, self.runtime.workflow.run)
         self._reconciler = asyncio.create_task(self._reconcile_forever(), name="reconciler")
         log.info("worker %s ready: up to %d workflows at once", self.owner, self.capacity)
 
     async def _accept(self, job_id: int) -> Outcome:
-        assert self.runtime is not None
         assert self._slots is not None
-        store = self.runtime.store
         await self._slots.acquire()
         try:
-            lease = await store.claim_job(job_id, self.owner)
+            lease = await self._claim(job_id)
         except BaseException:
             self._slots.release()
             raise
-        if lease is None:
+        if not isinstance(lease, Lease):
             self._slots.release()
-            return Outcome.UNKNOWN if await store.get_job(job_id) is None else Outcome.TAKEN
+            return lease
         task = asyncio.create_task(self._run(lease), name=f"job-{job_id}")
         self.running[job_id] = (lease, task)
         return Outcome.STARTED
+
+    async def _claim(self, job_id: int) -> Lease | Outcome:
+        assert self.runtime is not None
+        store = self.runtime.store
+        lease = await store.claim_job(job_id, self.owner)
+        if lease is not None:
+            return lease
+        return Outcome.UNKNOWN if await store.get_job(job_id) is None else Outcome.TAKEN
 
     async def _run(self, lease: Lease) -> None:
         assert self._runner is not None

@@ -49,7 +49,7 @@ def make_engines(url: str, *, pool_size: int = 10) -> Engines:
         _configure_sqlite(reader, immediate=False)
         return Engines(writer=writer, reader=reader, url=url)
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_timeout=120
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=120
     )
     return Engines(writer=engine, reader=engine, url=url)
 

@@ -119,7 +119,11 @@ class QueueQueries(StoreBase):
             )
             if job_id is not None:
                 runnable = runnable.where(jobs.c.id == job_id)
-            runnable = runnable.order_by(jobs.c.id).limit(1).with_for_update(skip_locked=True)
+            # The next-job claim skips rows others hold; a claim for one named job waits for
+            # its row instead (a relay marking it published holds it only for a moment).
+            runnable = (
+                runnable.order_by(jobs.c.id).limit(1).with_for_update(skip_locked=job_id is None)
+            )
             token = str(uuid.uuid4())
             row = (
                 await tx.conn.execute(
