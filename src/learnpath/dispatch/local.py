@@ -53,7 +53,12 @@ class LocalExecutor:
         self._stopping = True
         self.store.jobs_signal.notify()
         if self._loop_task is not None:
-            self._loop_task.cancel()
+            # Let a claim in progress commit and be registered, rather than cancelling it
+            # halfway (a claimed-but-forgotten job would wait for its lease to expire).
+            try:
+                await asyncio.wait_for(asyncio.shield(self._loop_task), timeout=10)
+            except TimeoutError:
+                self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
         in_flight = list(self.running.values())
         for _, task in in_flight:

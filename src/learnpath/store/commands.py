@@ -84,7 +84,12 @@ class CommandQueries(QueueQueries):
             await tx.conn.execute(
                 update(tasks)
                 .where(tasks.c.id == task_id)
-                .values(status=TaskStatus.PENDING, current_step=next_step, edit_rounds=0)
+                .values(
+                    status=TaskStatus.PENDING,
+                    current_step=next_step,
+                    edit_rounds=0,
+                    cancel_requested=False,
+                )
             )
             await tx.append_event(
                 task_id,
@@ -100,7 +105,7 @@ class CommandQueries(QueueQueries):
             status = TaskStatus(task.status)
             if status.is_terminal:
                 raise Conflict(f"the task is already {status}", code="task_finished")
-            if task.cancel_requested:
+            if task.cancel_requested and status is TaskStatus.PROCESSING:
                 raise Conflict("cancellation was already requested", code="cancel_requested")
             if status is TaskStatus.PROCESSING:
                 await tx.conn.execute(
@@ -132,6 +137,8 @@ class CommandQueries(QueueQueries):
                 )
             values: dict[str, Any] = {
                 "status": TaskStatus.PENDING,
+                "cancel_requested": False,
+                "edit_rounds": 0,
                 "error_step": None,
                 "error_code": None,
                 "error_message": None,
@@ -218,6 +225,7 @@ class CommandQueries(QueueQueries):
                     status=TaskStatus.PENDING,
                     current_step=Step.CONTENT_GENERATION,
                     finished_at=None,
+                    cancel_requested=False,
                 )
             )
             await tx.append_event(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.base import Conflict, Lease, StoreBase, Tx
 from learnpath.store.records import JobRecord, TaskRecord
-from learnpath.store.tables import jobs, tasks
+from learnpath.store.tables import jobs, step_runs, tasks
 
 
 class QueueQueries(StoreBase):
@@ -192,6 +192,9 @@ class QueueQueries(StoreBase):
             )
             if result.rowcount != 1:
                 return False
+            await close_open_runs(
+                tx, lease.job_id, "worker_stopped", "the worker stopped; the step will run again"
+            )
             await self._back_to_pending(
                 tx, lease.task_id, "task_released", {"job_id": lease.job_id}
             )
@@ -232,6 +235,7 @@ class QueueQueries(StoreBase):
             ).all()
             for job in expired:
                 reason = f"the worker {job.lease_owner} stopped renewing its lease (attempt {job.attempt})"
+                await close_open_runs(tx, job.id, "worker_lost", reason)
                 if job.attempt < job.max_attempts:
                     await tx.conn.execute(
                         update(jobs)
@@ -355,3 +359,12 @@ async def mark_task_failed(tx: Tx, task_id: str, step: str, code: str, message: 
         )
     )
     await tx.append_event(task_id, "task_failed", {"step": step, "code": code, "message": message})
+
+
+async def close_open_runs(tx: Tx, job_id: int, code: str, message: str) -> None:
+    """Mark the job's step runs that never finished as failed (the worker stopped mid-step)."""
+    await tx.conn.execute(
+        update(step_runs)
+        .where(step_runs.c.job_id == job_id, step_runs.c.status == "running")
+        .values(status="failed", finished_at=tx.now, error_code=code, error_message=message)
+    )

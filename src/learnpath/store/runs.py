@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from learnpath.domain.content import ContentKind, ContentStatus
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.base import Lease, StoreBase, Tx
-from learnpath.store.queue import mark_task_failed
+from learnpath.store.queue import close_open_runs, mark_task_failed
 from learnpath.store.records import ContentItem, RoadmapRecord, TaskRecord
 from learnpath.store.tables import (
     concept_content,
@@ -111,6 +111,10 @@ class RunQueries(StoreBase):
 
     async def start_step(self, lease: Lease, step: Step) -> int:
         async with self.fenced(lease) as tx:
+            # A run this job left open was interrupted (e.g. resumed after a lost connection).
+            await close_open_runs(
+                tx, lease.job_id, "interrupted", "the step was interrupted and started again"
+            )
             run_id = (
                 await tx.conn.execute(
                     step_runs.insert()
@@ -435,6 +439,7 @@ class RunQueries(StoreBase):
         async with self.fenced(lease) as tx:
             if run_id is not None:
                 await self._close_run(tx, run_id, usage, error=(code, message))
+            await close_open_runs(tx, lease.job_id, code, message)
             await self._finish_job(tx, lease, "failed", error=f"{code}: {message}")
             await mark_task_failed(tx, lease.task_id, step, code, message)
 
