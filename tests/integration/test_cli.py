@@ -155,7 +155,7 @@ def test_doctor_fix_in_celery_mode_publishes_waiting_jobs(
 
     require_service(redis_available(), "Redis at 127.0.0.1:6379")
     monkeypatch.setenv("LEARNPATH_EXECUTOR", "celery")
-    broker = f"redis://127.0.0.1:6379/{uuid.uuid4().int % 8 + 8}"
+    broker = f"redis://127.0.0.1:6379/{uuid.uuid4().int % 3 + 10}"
     redis.Redis.from_url(broker).flushdb()
     monkeypatch.setenv("LEARNPATH_BROKER_URL", broker)
 

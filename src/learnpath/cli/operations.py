@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -172,77 +174,52 @@ async def db_upgrade(settings: Settings) -> str:
         await store.close()
 
 
-async def _with_store(settings: Settings) -> Store:
+@asynccontextmanager
+async def operator_store(settings: Settings) -> AsyncIterator[Store]:
+    """The store, migrated; a missing task or a refused command ends the command cleanly."""
     store = open_store(settings)
-    await upgrade(store.engines.writer)
-    return store
-
-
-async def create_user(settings: Settings, name: str, *, admin: bool) -> str:
-    store = await _with_store(settings)
     try:
-        _, token = await store.create_user(name, admin=admin)
-        return token
-    except Conflict as exc:
+        await upgrade(store.engines.writer)
+        yield store
+    except NotFound as exc:
         fail(str(exc))
-    finally:
-        await store.close()
-
-
-async def list_tasks(settings: Settings, *, status: str | None, limit: int) -> list[TaskRecord]:
-    store = await _with_store(settings)
-    try:
-        return (await store.list_tasks(None, limit=limit, status=status)).items
-    finally:
-        await store.close()
-
-
-async def show_task(settings: Settings, task_id: str) -> tuple[TaskRecord, list[EventRecord]]:
-    store = await _with_store(settings)
-    try:
-        return await store.get_task(task_id), await store.events_after(task_id)
-    except NotFound:
-        fail(f"no task {task_id}")
-    finally:
-        await store.close()
-
-
-async def review(settings: Settings, task_id: str, *, approve: bool, feedback: str | None) -> None:
-    store = await _with_store(settings)
-    try:
-        task = await store.get_task(task_id)
-        decision = ReviewDecision(decision="approve" if approve else "reject", feedback=feedback)
-        await submit_review(store, task_id, task.user_id, decision)
-    except NotFound:
-        fail(f"no task {task_id}")
     except (Conflict, InvalidEdits) as exc:
         fail(str(exc))
     finally:
         await store.close()
 
 
+async def create_user(settings: Settings, name: str, *, admin: bool) -> str:
+    async with operator_store(settings) as store:
+        _, token = await store.create_user(name, admin=admin)
+        return token
+
+
+async def list_tasks(settings: Settings, *, status: str | None, limit: int) -> list[TaskRecord]:
+    async with operator_store(settings) as store:
+        return (await store.list_tasks(None, limit=limit, status=status)).items
+
+
+async def show_task(settings: Settings, task_id: str) -> tuple[TaskRecord, list[EventRecord]]:
+    async with operator_store(settings) as store:
+        return await store.get_task(task_id), await store.events_after(task_id)
+
+
+async def review(settings: Settings, task_id: str, *, approve: bool, feedback: str | None) -> None:
+    async with operator_store(settings) as store:
+        task = await store.get_task(task_id)
+        decision = ReviewDecision(decision="approve" if approve else "reject", feedback=feedback)
+        await submit_review(store, task_id, task.user_id, decision)
+
+
 async def cancel(settings: Settings, task_id: str) -> TaskStatus:
-    store = await _with_store(settings)
-    try:
+    async with operator_store(settings) as store:
         return await store.cancel_task(task_id, None)
-    except NotFound:
-        fail(f"no task {task_id}")
-    except Conflict as exc:
-        fail(str(exc))
-    finally:
-        await store.close()
 
 
 async def retry(settings: Settings, task_id: str) -> None:
-    store = await _with_store(settings)
-    try:
+    async with operator_store(settings) as store:
         await store.retry_task(task_id, None)
-    except NotFound:
-        fail(f"no task {task_id}")
-    except Conflict as exc:
-        fail(str(exc))
-    finally:
-        await store.close()
 
 
 def render_tasks(items: list[TaskRecord]) -> None:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.store.engine import Engines
@@ -52,6 +52,13 @@ class Lease:
     token: str
     owner: str
     attempt: int
+
+
+def held(lease: Lease) -> Any:
+    """The WHERE clause that matches the lease's job only while the lease is still valid."""
+    return and_(
+        jobs.c.id == lease.job_id, jobs.c.lease_token == lease.token, jobs.c.state == "running"
+    )
 
 
 @dataclass
@@ -144,11 +151,7 @@ class StoreBase:
         async with self.write() as tx:
             renewed = await tx.conn.execute(
                 update(jobs)
-                .where(
-                    jobs.c.id == lease.job_id,
-                    jobs.c.lease_token == lease.token,
-                    jobs.c.state == "running",
-                )
+                .where(held(lease))
                 .values(lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds))
             )
             if renewed.rowcount != 1:

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnpath.domain.task import Step, TaskStatus
-from learnpath.store.base import Conflict, Lease, StoreBase, Tx
+from learnpath.store.base import Conflict, Lease, StoreBase, Tx, held
 from learnpath.store.records import JobRecord, TaskRecord
 from learnpath.store.tables import jobs, step_runs, tasks
 
@@ -162,11 +162,7 @@ class QueueQueries(StoreBase):
         async with self.write() as tx:
             result = await tx.conn.execute(
                 update(jobs)
-                .where(
-                    jobs.c.id == lease.job_id,
-                    jobs.c.lease_token == lease.token,
-                    jobs.c.state == "running",
-                )
+                .where(held(lease))
                 .values(lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds))
             )
             return result.rowcount == 1
@@ -176,11 +172,7 @@ class QueueQueries(StoreBase):
         async with self.write() as tx:
             result = await tx.conn.execute(
                 update(jobs)
-                .where(
-                    jobs.c.id == lease.job_id,
-                    jobs.c.lease_token == lease.token,
-                    jobs.c.state == "running",
-                )
+                .where(held(lease))
                 .values(
                     state="queued",
                     lease_owner=None,
