@@ -52,9 +52,13 @@ def test_generate_writes_markdown_and_prints_its_path_last(cli_env: dict[str, st
     print(f"generate took {time.monotonic() - started:.1f}s")
 
 
-def test_generate_json_follows_the_documented_shape(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_generate_json_follows_the_documented_shape(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "out" / "roadmap.json"
-    result = run_cli("generate", "Data scientist", "--format", "json", "-o", str(target), "--language", "zh")
+    result = run_cli(
+        "generate", "Data scientist", "--format", "json", "-o", str(target), "--language", "zh"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(target)
     document = json.loads(target.read_text())
@@ -69,8 +73,12 @@ def test_generate_json_follows_the_documented_shape(cli_env: dict[str, str], tmp
             assert entry["status"] == "completed" and entry["version"] == 1 and entry["body"]
 
 
-def test_generate_with_review_rejects_then_approves_in_the_terminal(cli_env: dict[str, str]) -> None:
-    result = run_cli("generate", "DevOps engineer", "--review", stdin="r\nAdd more on containers\na\n")
+def test_generate_with_review_rejects_then_approves_in_the_terminal(
+    cli_env: dict[str, str],
+) -> None:
+    result = run_cli(
+        "generate", "DevOps engineer", "--review", stdin="r\nAdd more on containers\na\n"
+    )
     assert result.returncode == 0, result.stderr
     assert "Approve this roadmap?" in result.stderr
     assert Path(result.stdout.strip().splitlines()[-1]).is_file()
@@ -82,6 +90,8 @@ def test_generate_rejects_invalid_input_with_a_clear_message(cli_env: dict[str, 
     assert "hours_per_week" in result.stderr and "Traceback" not in result.stderr
     result = run_cli("generate", "Learn Rust", "--language", "xx")
     assert result.returncode == 2 and "language" in result.stderr
+    result = run_cli("generate", "Learn Rust", "--deadline", "2001-01-01")
+    assert result.returncode == 2 and "deadline 2001-01-01 is not in the future" in result.stderr
 
 
 def test_user_create_prints_only_the_token(cli_env: dict[str, str]) -> None:
@@ -101,7 +111,10 @@ def test_task_commands_and_doctor(cli_env: dict[str, str]) -> None:
     listing = runner.invoke(app, ["tasks", "--status", "human_review_pending"])
     assert listing.exit_code == 0 and "human_review_pending" in listing.stdout
     task_id = next(
-        word for line in listing.stdout.splitlines() for word in line.split("│") if len(word.strip()) == 36
+        word
+        for line in listing.stdout.splitlines()
+        for word in line.split("│")
+        if len(word.strip()) == 36
     ).strip()
     shown = runner.invoke(app, ["show", task_id])
     assert shown.exit_code == 0 and "review_required" in shown.stdout
@@ -119,7 +132,9 @@ def test_task_commands_and_doctor(cli_env: dict[str, str]) -> None:
     assert runner.invoke(app, ["show", "no-such-task"]).exit_code == 1
 
 
-def test_doctor_reports_an_unreachable_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_reports_an_unreachable_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LEARNPATH_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     result = CliRunner().invoke(app, ["doctor"])
     assert result.exit_code == 1

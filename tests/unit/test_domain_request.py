@@ -238,3 +238,15 @@ def test_json_round_trip() -> None:
     again = LearningRequest.model_validate_json(request.model_dump_json())
     assert again == request
     assert request.model_dump(mode="json")["deadline"] == "2025-09-30"
+
+
+def test_deadline_problem_refuses_past_and_today_only() -> None:
+    today = dt.date(2026, 6, 1)
+    assert LearningRequest(goal="Learn Go").deadline_problem(today) is None
+    assert (
+        LearningRequest(goal="Learn Go", deadline=dt.date(2026, 6, 2)).deadline_problem(today)
+        is None
+    )
+    for day in (dt.date(2026, 6, 1), dt.date(2025, 1, 1)):
+        problem = LearningRequest(goal="Learn Go", deadline=day).deadline_problem(today)
+        assert problem is not None and day.isoformat() in problem

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -44,10 +45,14 @@ ENDINGS = {"task_completed", "task_partially_failed", "task_failed", "task_cance
 
 def parse_request(**fields: Any) -> LearningRequest:
     try:
-        return LearningRequest(**fields)
+        request = LearningRequest(**fields)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         fail(f"invalid request: {problems}", code=2)
+    problem = request.deadline_problem(dt.date.today())
+    if problem:
+        fail(f"invalid request: deadline: {problem}", code=2)
+    return request
 
 
 async def generate(

@@ -60,6 +60,16 @@ class LearningRequest(BaseModel):
             raise ValueError("each tech_stack item must be at most 60 characters")
         return cleaned
 
+    def deadline_problem(self, today: dt.date) -> str | None:
+        """Why the deadline cannot be accepted for a new request today (None when it can).
+
+        Checked where requests come in, not by the model: a stored request whose deadline
+        has since passed must still load when its task is resumed or retried.
+        """
+        if self.deadline is not None and self.deadline <= today:
+            return f"the deadline {self.deadline.isoformat()} is not in the future"
+        return None
+
     def available_weeks(self, today: dt.date) -> int:
         """Weeks the learner has: from ``weeks``, else the deadline, else 12."""
         if self.weeks is not None:
