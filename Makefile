@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/learnpath generate "$(GOAL)" --weeks 26
 
 test: install
-	$(BIN)/pytest -p no:cacheprovider --cov --cov-report=term --cov-fail-under=85 -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
 
 test-slow: install
 	$(BIN)/pytest -p no:cacheprovider -m slow $(PYTEST_ARGS)

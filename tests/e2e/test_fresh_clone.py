@@ -24,7 +24,9 @@ def readme_first_command() -> str:
 def test_fresh_clone_runs_the_readme_first_command(tmp_path: Path) -> None:
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("needs a git checkout")
-    if subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, check=False).returncode:
+    if subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, check=False
+    ).returncode:
         pytest.skip("no commit to clone yet")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=120)
@@ -38,12 +40,20 @@ def test_fresh_clone_runs_the_readme_first_command(tmp_path: Path) -> None:
     env["LEARNPATH_DATA_DIR"] = str(tmp_path / "data")
     started = time.monotonic()
     result = subprocess.run(
-        command.split(), cwd=clone, env=env, capture_output=True, text=True, timeout=900, check=False
+        command.split(),
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     roadmap = Path(result.stdout.strip().splitlines()[-1])
     assert roadmap.is_file(), result.stdout[-2000:]
     text = roadmap.read_text()
-    assert text.startswith("# ") and "**Quiz**" in text and "offline" in text
+    assert text.startswith("# ")
+    assert "**Quiz**" in text
+    assert "offline" in text
     print(f"fresh clone: install + first roadmap in {elapsed:.0f}s")

@@ -104,7 +104,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     Refuses a non-loopback ``host`` when authentication is off: anyone who can reach the
     port would act as the local user.
     """
-    if settings.auth is AuthMode.NONE and not is_loopback(host):
+    if AuthMode(settings.auth) is AuthMode.NONE and not is_loopback(host):
         raise ValueError(
             f"refusing to serve on {host!r} with LEARNPATH_AUTH=none: bind to 127.0.0.1, "
             "or create a user with `learnpath user create NAME` and use token auth"

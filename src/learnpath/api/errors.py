@@ -126,6 +126,16 @@ async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, "error")
     if status == 404:
         detail = "no such resource"
+    if status == 400:
+        # The framework's "could not parse the body" (e.g. bytes that are not UTF-8 JSON):
+        # the same validation error as malformed JSON, so clients see one shape.
+        message = "the body is not valid JSON"
+        return problem(
+            422,
+            "validation_error",
+            f"body: {message}",
+            errors=[{"loc": ["body"], "message": message, "type": "json_invalid"}],
+        )
     return problem(status, code, detail, headers=dict(exc.headers or {}))
 
 

@@ -10,6 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnpath.api.errors import PROBLEM_JSON
 
+DRAIN_FACTOR = 16
+
 
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, counting the bytes actually sent.
@@ -35,6 +37,7 @@ class BodyLimit:
                 except ValueError:
                     declared = 0
                 if declared > self.max_bytes:
+                    await self._drain(receive, declared)
                     await self._refuse(send)
                     return
         buffered: list[Message] = []
@@ -46,6 +49,8 @@ class BodyLimit:
                 break
             size += len(message.get("body", b""))
             if size > self.max_bytes:
+                if message.get("more_body", False):
+                    await self._drain(receive, None)
                 await self._refuse(send)
                 return
             if not message.get("more_body", False):
@@ -57,6 +62,24 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _drain(self, receive: Receive, declared: int | None) -> None:
+        """Read and drop a moderately oversized body, so the client can read our answer.
+
+        A client still sending when the server closes may never see the 413; past
+        ``DRAIN_FACTOR`` times the limit the connection is closed without reading on.
+        """
+        budget = self.max_bytes * DRAIN_FACTOR
+        if declared is not None and declared > budget:
+            return
+        read = 0
+        while read <= budget:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            read += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(

@@ -10,12 +10,15 @@ covers other processes on SQLite.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from learnpath.store import Store
 from learnpath.store.records import EventRecord
+
+log = logging.getLogger(__name__)
 
 #: After these events the stream ends (the client reconnects after deciding or retrying).
 ENDING_EVENTS = frozenset(
@@ -66,6 +69,18 @@ async def task_events(
     (``already_finished``) gets an empty stream instead of waiting forever.
     """
     yield f"retry: {int(timing.poll_seconds * 1000) or 1000}\n\n"
+    try:
+        async for chunk in _follow(store, task_id, after, already_finished, timing):
+            yield chunk
+    except Exception:
+        # The response has started: end the stream; the client reconnects with its
+        # Last-Event-ID and misses nothing.
+        log.exception("event stream of task %s failed", task_id)
+
+
+async def _follow(
+    store: Store, task_id: str, after: int, already_finished: bool, timing: StreamTiming
+) -> AsyncIterator[str]:
     last_sent = time.monotonic()
     first = True
     while True:

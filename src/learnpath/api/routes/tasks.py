@@ -20,6 +20,19 @@ from learnpath.workflow.review import ReviewDecision, submit_review
 
 router = APIRouter(tags=["tasks"])
 
+MAX_SEQ = 2**31 - 1
+
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "description": "One server-sent event; `data` is JSON with seq, type, task_id, data, created_at",
+    "properties": {
+        "id": {"type": "string", "description": "The event's seq"},
+        "event": {"type": "string", "description": "The event type"},
+        "data": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+}
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -100,12 +113,7 @@ async def list_tasks(
     page = await store.list_tasks(
         user.id, limit=limit, cursor=checked_cursor(cursor), status=status
     )
-    items = []
-    for task in page.items:
-        if task.roadmap_id is not None:
-            task = await store.get_task(task.id, user.id)
-        items.append(task_out(task))
-    return TaskPage(items=items, next_cursor=page.next_cursor)
+    return TaskPage(items=[task_out(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, responses=problem_responses(*AUTHED))
@@ -121,7 +129,7 @@ async def get_task(task_id: TaskId, user: CurrentUser, store: StoreDep) -> TaskO
     responses={
         200: {
             "description": "`text/event-stream`: `id` = seq, `event` = type, `data` = JSON",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
         **problem_responses(*AUTHED),
     },
@@ -131,9 +139,11 @@ async def events(
     user: CurrentUser,
     store: StoreDep,
     request: Request,
-    after: Annotated[int | None, Query(ge=0, le=2**31, description="Replay after this seq")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_SEQ, description="Replay after this seq")
+    ] = None,
     last_event_id: Annotated[
-        str | None, Header(alias="Last-Event-ID", max_length=20, pattern=r"^[0-9]+$")
+        str | None, Header(alias="Last-Event-ID", max_length=10, pattern=r"^[0-9]+$")
     ] = None,
 ) -> StreamingResponse:
     """Replay the task's events after ``Last-Event-ID`` (or ``?after=``), then follow live.
@@ -142,6 +152,8 @@ async def events(
     ``Last-Event-ID`` once the review is decided)."""
     task = await store.get_task(task_id, user.id)
     start = int(last_event_id) if last_event_id is not None else (after or 0)
+    if start > MAX_SEQ:
+        raise ApiError(422, "validation_error", f"Last-Event-ID: must be at most {MAX_SEQ}")
     timing: StreamTiming = request.app.state.sse_timing
     return StreamingResponse(
         task_events(store, task.id, start, already_finished=task.status.is_terminal, timing=timing),

@@ -1,0 +1,112 @@
+"""Every route against every kind of caller: no token, a bad token, another user, the
+owner and an administrator. Another user's things are 404, never 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import API, StartServer, Tokens, wait_for_task
+
+MISSING = "00000000-0000-4000-8000-000000000000"
+CALLERS = ("none", "bad", "other", "owner", "admin")
+
+# (method, path, body, expected status per caller in CALLERS order). Rows run in order:
+# the regenerate row changes the roadmap's state and comes last.
+MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
+    ("POST", "/api/v1/roadmaps/generate", {"goal": "Learn SQL"}, (401, 401, 202, 202, 202)),
+    ("GET", "/api/v1/tasks", None, (401, 401, 200, 200, 200)),
+    ("GET", "/api/v1/tasks/{task}", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/tasks/{task}/events", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/tasks/{task}/trace", None, (401, 401, 404, 200, 404)),
+    ("POST", "/api/v1/tasks/{task}/review", {"decision": "approve"}, (401, 401, 404, 409, 404)),
+    ("POST", "/api/v1/tasks/{task}/cancel", None, (401, 401, 404, 409, 404)),
+    ("POST", "/api/v1/tasks/{task}/retry", None, (401, 401, 404, 409, 404)),
+    ("GET", "/api/v1/roadmaps", None, (401, 401, 200, 200, 200)),
+    ("GET", "/api/v1/roadmaps/{task}", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/roadmaps/{task}/concepts/c1", None, (401, 401, 404, 200, 404)),
+    (
+        "PUT",
+        "/api/v1/roadmaps/{task}/concepts/c1/progress",
+        {"done": True},
+        (401, 401, 404, 200, 404),
+    ),
+    (
+        "POST",
+        "/api/v1/roadmaps/{task}/concepts/c1/quiz",
+        {"answers": [1]},
+        (401, 401, 404, 200, 404),
+    ),
+    ("GET", "/api/v1/roadmaps/{task}/progress", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/admin/diagnostics", None, (401, 401, 403, 403, 200)),
+    ("GET", "/healthz", None, (200, 200, 200, 200, 200)),
+    ("GET", "/readyz", None, (200, 200, 200, 200, 200)),
+    ("GET", "/metrics", None, (200, 200, 200, 200, 200)),
+    (
+        "POST",
+        "/api/v1/roadmaps/{task}/concepts/c1/regenerate",
+        {"instructions": "shorter"},
+        (401, 401, 404, 202, 404),
+    ),
+]
+
+
+async def test_authorization_matrix(live_server: StartServer, tokens: Tokens) -> None:
+    app = live_server()
+    headers = {
+        "none": {},
+        "bad": {"Authorization": "Bearer lp_not-a-real-token"},
+        "other": {"Authorization": f"Bearer {tokens.bob}"},
+        "owner": {"Authorization": f"Bearer {tokens.alice}"},
+        "admin": {"Authorization": f"Bearer {tokens.admin}"},
+    }
+    async with app.client(tokens.alice) as alice:
+        task_id = (await alice.post(f"{API}/roadmaps/generate", json={"goal": "Learn C"})).json()[
+            "task_id"
+        ]
+        await wait_for_task(alice, task_id, {"completed"})
+    failures = []
+    async with app.client() as client:
+        for method, template, body, expected in MATRIX:
+            path = template.format(task=task_id)
+            for caller, want in zip(CALLERS, expected, strict=True):
+                response = await client.request(method, path, json=body, headers=headers[caller])
+                if response.status_code != want:
+                    failures.append(f"{method} {template} as {caller}: {response.status_code}")
+                    continue
+                if want >= 400:
+                    problem = response.json()
+                    assert response.headers["content-type"] == "application/problem+json"
+                    assert problem["status"] == want
+                    if want == 401:
+                        assert problem["code"] == "unauthenticated"
+                        assert response.headers["www-authenticate"] == "Bearer"
+                    if want == 404:
+                        assert problem["code"] == "not_found"
+                        # Indistinguishable from a task that does not exist at all.
+                        unknown = await client.request(
+                            method,
+                            template.format(task=MISSING),
+                            json=body,
+                            headers=headers[caller],
+                        )
+                        assert unknown.status_code == 404
+                        assert unknown.json() == {
+                            **problem,
+                            "detail": problem["detail"].replace(task_id, MISSING),
+                        }
+                    if want == 403:
+                        assert problem["code"] == "forbidden"
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("header", ["Basic YWxpY2U6c2VjcmV0", "Bearer", "Bearer a b", "Token x"])
+async def test_malformed_authorization_headers_are_401(
+    live_server: StartServer, tokens: Tokens, header: str
+) -> None:
+    app = live_server()
+    async with app.client() as client:
+        response = await client.get(f"{API}/tasks", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
