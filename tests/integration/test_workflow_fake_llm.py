@@ -84,7 +84,9 @@ async def test_failure_in_intent_analysis_fails_the_task_at_that_step(
 async def test_one_failing_concept_gives_partial_failure_and_retry_repairs_only_it(
     store: Store, model_settings: Settings, server: FakeLLMServer
 ) -> None:
-    server.add_rule(Reply.error(500), agent="quiz", contains=f"for the concept {FIRST_CONCEPT!r}", times=None)
+    server.add_rule(
+        Reply.error(500), agent="quiz", contains=f"for the concept {FIRST_CONCEPT!r}", times=None
+    )
     task_id = await submit(store)
     await drain(store, model_settings)
 
@@ -121,7 +123,9 @@ async def test_a_run_stopped_after_curriculum_design_resumes_without_repeating_c
     try:
         for _ in range(200):
             task = await store.get_task(task_id)
-            if task.current_step == "structure_validation" and server.requests_by_agent.get("validator"):
+            if task.current_step == "structure_validation" and server.requests_by_agent.get(
+                "validator"
+            ):
                 break
             await asyncio.sleep(0.05)
         else:

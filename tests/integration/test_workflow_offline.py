@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from learnpath.dispatch.local import LocalExecutor
@@ -104,14 +105,15 @@ async def test_review_reject_edits_keep_untouched_parts_then_approve_completes(
     before = Framework.model_validate((await store.get_roadmap(parked.roadmap_id)).framework)
 
     await submit_review(
-        store, task.id, user.id, ReviewDecision(decision="reject", feedback="More on databases, please")
+        store,
+        task.id,
+        user.id,
+        ReviewDecision(decision="reject", feedback="More on databases, please"),
     )
-    try:
+    # A decision while the edit runs is refused.
+    with pytest.raises(Conflict) as refused:
         await submit_review(store, task.id, user.id, ReviewDecision(decision="approve"))
-    except Conflict as exc:
-        assert exc.code == "not_waiting_for_review"
-    else:
-        raise AssertionError("a decision while the edit runs must be refused")
+    assert refused.value.code == "not_waiting_for_review"
     await drain(store, settings)
 
     again = await store.get_task(task.id, user.id)
@@ -127,12 +129,8 @@ async def test_review_reject_edits_keep_untouched_parts_then_approve_completes(
         assert "feedback" in sources
 
     await submit_review(store, task.id, user.id, ReviewDecision(decision="approve"))
-    try:
+    with pytest.raises(Conflict):  # a second approve is refused
         await submit_review(store, task.id, user.id, ReviewDecision(decision="approve"))
-    except Conflict:
-        pass
-    else:
-        raise AssertionError("a second approve must be refused")
     await drain(store, settings)
     final = await store.get_task(task.id, user.id)
     assert final.status == "completed"
