@@ -1,94 +1,37 @@
-"""The roadmap as a document: the JSON of DESIGN §8, and Markdown for people.
-
-One function assembles the document from the store (framework + the latest version of
-every content item), so the API, the CLI export and the web UI show the same thing.
-"""
+"""The exported roadmap file: the API's roadmap document with bodies inlined, or Markdown."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from learnpath.domain.content import ContentKind
-from learnpath.domain.roadmap import Framework
+from learnpath.document import by_concept, roadmap_out
 from learnpath.store import Store
-
-OFFLINE_BANNER = (
-    "This roadmap was written by the offline model: deterministic sample content for trying "
-    "learnpath without an LLM. Set LEARNPATH_MODEL (for example openai-chat:gpt-4o with "
-    "LEARNPATH_MODEL_API_KEY) to generate real content."
-)
 
 
 async def roadmap_document(
     store: Store, roadmap_id: str, user_id: str | None = None, *, bodies: bool = False
 ) -> dict[str, Any]:
-    """``roadmap_id``, ``title``, ``generated_by``, stages → modules → concepts with content.
-
-    Each concept's ``content`` holds ``tutorial``, ``resources`` and ``quiz`` as
-    ``{status, version}`` (plus ``body`` and ``error`` when ``bodies`` is true).
-    """
+    """The roadmap document as JSON data; with ``bodies``, each content entry also carries
+    its ``body`` and ``error`` inline (the exported file is self-contained)."""
     roadmap = await store.get_roadmap(roadmap_id, user_id)
-    framework = Framework.model_validate(roadmap.framework)
-    items = {(i.concept_id, i.kind): i for i in await store.latest_content(roadmap_id)}
-    stages = []
-    for stage in framework.stages:
-        modules = []
-        for module in stage.modules:
-            concepts = []
-            for concept in module.concepts:
-                content: dict[str, Any] = {}
-                for kind in ContentKind:
-                    item = items.get((concept.id, kind))
-                    entry: dict[str, Any] = {
-                        "status": item.status if item else "pending",
-                        "version": item.version if item else 0,
-                    }
-                    if bodies:
-                        entry["body"] = item.body if item else None
-                        entry["error"] = (
-                            {"code": item.error_code, "message": item.error_message}
-                            if item and item.error_code
-                            else None
-                        )
-                    content[kind] = entry
-                concepts.append(
-                    {
-                        "concept_id": concept.id,
-                        "name": concept.name,
-                        "description": concept.description,
-                        "estimated_hours": concept.estimated_hours,
-                        "difficulty": concept.difficulty,
-                        "prerequisites": concept.prerequisites,
-                        "content": content,
-                    }
+    items = await store.latest_content(roadmap_id)
+    document = roadmap_out(roadmap, items).model_dump(mode="json")
+    if bodies:
+        grouped = by_concept(items)
+        for concept in _concepts(document):
+            for kind, entry in concept["content"].items():
+                item = grouped.get(concept["concept_id"], {}).get(kind)
+                entry["body"] = item.body if item else None
+                entry["error"] = (
+                    {"code": item.error_code, "message": item.error_message}
+                    if item and item.error_code
+                    else None
                 )
-            modules.append(
-                {
-                    "module_id": module.id,
-                    "name": module.name,
-                    "description": module.description,
-                    "concepts": concepts,
-                }
-            )
-        stages.append(
-            {
-                "stage_id": stage.id,
-                "name": stage.name,
-                "description": stage.description,
-                "modules": modules,
-            }
-        )
-    return {
-        "roadmap_id": roadmap.id,
-        "task_id": roadmap.task_id,
-        "title": roadmap.title,
-        "summary": framework.summary,
-        "generated_by": roadmap.generated_by,
-        "notice": OFFLINE_BANNER if roadmap.generated_by == "offline" else None,
-        "total_hours": framework.total_hours(),
-        "created_at": roadmap.created_at.isoformat(),
-        "stages": stages,
-    }
+    return document
+
+
+def _concepts(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for s in document["stages"] for m in s["modules"] for c in m["concepts"]]
 
 
 def to_markdown(document: dict[str, Any]) -> str:
@@ -96,12 +39,10 @@ def to_markdown(document: dict[str, Any]) -> str:
     out: list[str] = [f"# {document['title']}", ""]
     if document.get("summary"):
         out += [document["summary"], ""]
-    out += [
-        f"*Generated by: {document['generated_by']} · about {document['total_hours']:.0f} hours*",
-        "",
-    ]
-    if document.get("notice"):
-        out += [f"> {document['notice']}", ""]
+    hours = sum(c["estimated_hours"] for c in _concepts(document))
+    out += [f"*Generated by: {document['generated_by']} · about {hours:.0f} hours*", ""]
+    if document.get("offline"):
+        out += [f"> {document['offline']}", ""]
     for s_no, stage in enumerate(document["stages"], start=1):
         out += [f"## Stage {s_no}: {stage['name']}", ""]
         if stage["description"]:

@@ -5,30 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from learnpath.api.schemas import (
-    OFFLINE_BANNER,
     ConceptContents,
-    ConceptContentStates,
     ConceptDetail,
-    ConceptOut,
     ConceptProgressOut,
     ContentErrorOut,
     ContentOut,
-    ContentState,
-    ModuleOut,
     ProgressOut,
-    RoadmapOut,
     RoadmapSummary,
-    StageOut,
     StepErrorOut,
     StepRunOut,
     TaskErrorOut,
     TaskOut,
 )
+from learnpath.document import NOT_STARTED, by_concept, offline_banner
 from learnpath.domain.content import ContentKind
-from learnpath.domain.roadmap import Concept, Framework, Module, Stage
+from learnpath.domain.roadmap import Framework
 from learnpath.store.records import ContentItem, RoadmapRecord, StepRunRecord, TaskRecord
-
-NOT_STARTED = "not_started"
 
 
 def task_out(task: TaskRecord) -> TaskOut:
@@ -73,10 +65,6 @@ def step_run_out(run: StepRunRecord) -> StepRunOut:
     )
 
 
-def offline_banner(generated_by: str) -> str | None:
-    return OFFLINE_BANNER if generated_by == "offline" else None
-
-
 def roadmap_summary(roadmap: RoadmapRecord) -> RoadmapSummary:
     return RoadmapSummary(
         roadmap_id=roadmap.id,
@@ -88,71 +76,8 @@ def roadmap_summary(roadmap: RoadmapRecord) -> RoadmapSummary:
     )
 
 
-def _by_concept(items: list[ContentItem]) -> dict[str, dict[str, ContentItem]]:
-    grouped: dict[str, dict[str, ContentItem]] = {}
-    for item in items:
-        grouped.setdefault(item.concept_id, {})[item.kind] = item
-    return grouped
-
-
-def _state(item: ContentItem | None) -> ContentState:
-    if item is None:
-        return ContentState(status=NOT_STARTED, version=0)
-    return ContentState(status=item.status, version=item.version)
-
-
-def _concept_out(concept: Concept, items: dict[str, ContentItem]) -> ConceptOut:
-    return ConceptOut(
-        concept_id=concept.id,
-        name=concept.name,
-        description=concept.description,
-        estimated_hours=concept.estimated_hours,
-        difficulty=concept.difficulty,
-        prerequisites=concept.prerequisites,
-        content=ConceptContentStates(
-            tutorial=_state(items.get(ContentKind.TUTORIAL)),
-            resources=_state(items.get(ContentKind.RESOURCES)),
-            quiz=_state(items.get(ContentKind.QUIZ)),
-        ),
-    )
-
-
-def _module_out(module: Module, content: dict[str, dict[str, ContentItem]]) -> ModuleOut:
-    return ModuleOut(
-        module_id=module.id,
-        name=module.name,
-        description=module.description,
-        concepts=[_concept_out(c, content.get(c.id, {})) for c in module.concepts],
-    )
-
-
-def _stage_out(stage: Stage, content: dict[str, dict[str, ContentItem]]) -> StageOut:
-    return StageOut(
-        stage_id=stage.id,
-        name=stage.name,
-        description=stage.description,
-        modules=[_module_out(m, content) for m in stage.modules],
-    )
-
-
 def framework_of(roadmap: RoadmapRecord) -> Framework:
     return Framework.model_validate(roadmap.framework)
-
-
-def roadmap_out(roadmap: RoadmapRecord, content: list[ContentItem]) -> RoadmapOut:
-    framework = framework_of(roadmap)
-    grouped = _by_concept(content)
-    return RoadmapOut(
-        roadmap_id=roadmap.id,
-        task_id=roadmap.task_id,
-        title=framework.title,
-        summary=framework.summary,
-        generated_by=roadmap.generated_by,
-        offline=offline_banner(roadmap.generated_by),
-        stages=[_stage_out(s, grouped) for s in framework.stages],
-        created_at=roadmap.created_at,
-        updated_at=roadmap.updated_at,
-    )
 
 
 def _content_out(item: ContentItem | None) -> ContentOut:
@@ -188,7 +113,7 @@ def concept_detail(
     for stage, module, concept in framework_of(roadmap).concepts():
         if concept.id != concept_id:
             continue
-        items = _by_concept(content).get(concept_id, {})
+        items = by_concept(content).get(concept_id, {})
         return ConceptDetail(
             roadmap_id=roadmap.id,
             concept_id=concept.id,

@@ -9,13 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from learnpath.domain.task import Step, TaskStatus
 
-OFFLINE_BANNER = (
-    "This roadmap was written by the built-in offline model: sample content for trying "
-    "learnpath out. To generate real content, set LEARNPATH_MODEL (for example "
-    "'openai:gpt-4o' with LEARNPATH_MODEL_API_KEY, or 'ollama:llama3.1' for a local model) "
-    "and generate the roadmap again."
-)
-
 
 class Problem(BaseModel):
     """An error, as ``application/problem+json``. Branch on ``code``."""
@@ -114,59 +107,6 @@ class TraceOut(BaseModel):
     model_requests: int
     input_tokens: int
     output_tokens: int
-
-
-class ContentState(BaseModel):
-    """Where one content item of a concept stands (``not_started`` before content begins)."""
-
-    status: str = Field(examples=["completed"])
-    version: int = Field(ge=0)
-
-
-class ConceptContentStates(BaseModel):
-    tutorial: ContentState
-    resources: ContentState
-    quiz: ContentState
-
-
-class ConceptOut(BaseModel):
-    concept_id: str
-    name: str
-    description: str
-    estimated_hours: float
-    difficulty: str
-    prerequisites: list[str]
-    content: ConceptContentStates
-
-
-class ModuleOut(BaseModel):
-    module_id: str
-    name: str
-    description: str
-    concepts: list[ConceptOut]
-
-
-class StageOut(BaseModel):
-    stage_id: str
-    name: str
-    description: str
-    modules: list[ModuleOut]
-
-
-class RoadmapOut(BaseModel):
-    """A roadmap with each concept's content status; bodies come from the concept endpoint."""
-
-    roadmap_id: str
-    task_id: str
-    title: str
-    summary: str
-    generated_by: str
-    offline: str | None = Field(
-        description="Set when sample content from the offline model is shown: how to configure a real model"
-    )
-    stages: list[StageOut]
-    created_at: dt.datetime
-    updated_at: dt.datetime
 
 
 class RoadmapSummary(BaseModel):

@@ -7,15 +7,15 @@ from fastapi import APIRouter
 from learnpath.api.deps import ConceptId, CurrentUser, RoadmapId, StoreDep
 from learnpath.api.errors import ensure_storable
 from learnpath.api.openapi import AUTHED, problem_responses
-from learnpath.api.render import concept_detail, roadmap_out, roadmap_summary
+from learnpath.api.render import concept_detail, roadmap_summary
 from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
 from learnpath.api.schemas import (
     ConceptDetail,
     RegenerateAccepted,
     RegenerateIn,
-    RoadmapOut,
     RoadmapPage,
 )
+from learnpath.document import RoadmapOut, roadmap_out
 from learnpath.store import NotFound
 
 router = APIRouter(tags=["roadmaps"])
