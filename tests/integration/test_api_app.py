@@ -117,3 +117,41 @@ def test_events_are_formatted_as_server_sent_events() -> None:
         "data": {"concept_id": "c1", "note": "line\nbreak 学"},
         "created_at": "2025-01-01T00:00:00+00:00",
     }
+
+
+async def _client_call(
+    settings: Settings, method: str, path: str, *, admin: bool = False, **kwargs: Any
+) -> httpx.Response:
+    async with open_runtime(settings, background=False, team=TinyTeam()) as runtime:
+        _, token = await runtime.store.create_user("ops", admin=admin)
+        app = create_app(settings, runtime=runtime)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        ):
+            return await client.request(
+                method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+            )
+
+
+async def test_a_deadline_that_has_passed_is_refused_at_submit(settings: Settings) -> None:
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    response = await _client_call(
+        settings,
+        "POST",
+        "/api/v1/roadmaps/generate",
+        json={"goal": "Learn Go", "deadline": yesterday},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    assert "not in the future" in response.json()["detail"]
+
+
+async def test_admin_diagnostics_in_celery_mode_include_the_cluster(make_settings: Any) -> None:
+    settings = make_settings(executor="celery", broker_url="redis://127.0.0.1:1/0")
+    response = await _client_call(settings, "GET", "/api/v1/admin/diagnostics", admin=True)
+    assert response.status_code == 200
+    cluster = response.json()["cluster"]
+    assert cluster["broker_ok"] is False
+    assert cluster["healthy"] is False and cluster["verdict"]

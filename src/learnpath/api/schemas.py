@@ -246,3 +246,6 @@ class DiagnosticsOut(BaseModel):
     recent_failures: list[dict[str, Any]]
     step_durations: dict[str, dict[str, float]]
     model_usage: dict[str, int]
+    cluster: dict[str, Any] | None = Field(
+        default=None, description="Celery mode: broker, queues, live workers and a verdict"
+    )

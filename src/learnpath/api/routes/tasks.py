@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -83,6 +84,9 @@ async def generate(
 ) -> TaskAccepted:
     """Queue a generation task (202). With an ``Idempotency-Key`` used before by this user
     for the same body, the existing task is returned (200); for another body, 409."""
+    problem = body.deadline_problem(dt.date.today())
+    if problem:
+        raise ApiError(422, "validation_error", f"deadline: {problem}")
     request = body.model_dump(mode="json")
     ensure_storable(request)
     task, created = await store.submit_task(
