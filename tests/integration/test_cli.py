@@ -188,3 +188,31 @@ def test_doctor_fix_in_celery_mode_publishes_waiting_jobs(
     # Nobody consumes it: doctor says no worker is alive and exits non-zero.
     assert result.exit_code == 1 and not report["healthy"]
     assert report["cluster"]["workers"] == []
+
+
+def test_doctor_lists_a_failed_task_with_its_reason(cli_env: dict[str, str]) -> None:
+    from learnpath.dispatch.local import LocalExecutor
+    from learnpath.llm.errors import ModelCallError
+    from learnpath.testing.teams import TinyTeam
+    from learnpath.workflow import Workflow
+
+    async def refuse(name: str, _: object) -> None:
+        if name == "curriculum":
+            raise ModelCallError("model_refused", "The model refused to design the curriculum.")
+
+    async def fail_one() -> str:
+        async with open_runtime(Settings(), background=False) as runtime:
+            user = await runtime.store.local_user()
+            task, _ = await runtime.store.submit_task(
+                user_id=user.id, request={"goal": "Learn SQL"}
+            )
+            workflow = Workflow(runtime.store, TinyTeam(hook=refuse))
+            await LocalExecutor(runtime.store, workflow.run).run_until_idle(timeout=60)
+            return task.id
+
+    task_id = asyncio.run(fail_one())
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.stdout  # a failed task is reported, not a broken system
+    assert task_id in result.stdout
+    assert "curriculum_design" in result.stdout and "model_refused" in result.stdout
+    assert "1 recent failed task(s)" in result.stdout
