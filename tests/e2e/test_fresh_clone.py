@@ -35,7 +35,8 @@ def test_fresh_clone_runs_the_readme_first_command(tmp_path: Path) -> None:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("LEARNPATH_", "VIRTUAL_ENV", "PYTEST_", "COV_"))
+        # A new user's shell: none of this run's settings, nor an enclosing make's state.
+        if not key.startswith(("LEARNPATH_", "VIRTUAL_ENV", "PYTEST_", "COV_", "MAKE", "MFLAGS"))
     }
     env["LEARNPATH_DATA_DIR"] = str(tmp_path / "data")
     started = time.monotonic()
