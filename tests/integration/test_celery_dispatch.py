@@ -112,7 +112,6 @@ async def test_relay_crash_between_publish_and_mark_runs_the_job_once(
         async def _mark_published(self, job_ids: list[int]) -> None:
             raise RuntimeError("relay died after publishing")
 
-    workers.add()
     settings = celery_settings(postgres_url, redis_broker, tmp_path)
     [task_id] = await submit(celery_store, 1)
     crashing = CrashingRelay(celery_store, settings)
@@ -127,6 +126,8 @@ async def test_relay_crash_between_publish_and_mark_runs_the_job_once(
         assert await fresh.publish_once() == 1  # the re-scan sends it again
     finally:
         await fresh.stop()
+    # Only now a worker starts: it finds the job's message twice in the broker.
+    workers.add()
     [task] = await wait_terminal(celery_store, [task_id], timeout=60)
     assert task.status == "completed", task
     await assert_ran_once(celery_store, task_id)
