@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -19,8 +18,7 @@ from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import AuthMode, Settings, is_loopback
-
-log = logging.getLogger(__name__)
+from learnpath.web import mount as mount_web
 
 API_PREFIX = "/api/v1"
 
@@ -83,19 +81,8 @@ def create_app(
     install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)
-    _mount_web(app)
+    mount_web(app)
     return app
-
-
-def _mount_web(app: FastAPI) -> None:
-    try:
-        from learnpath.web import mount
-    except ImportError as exc:
-        if exc.name != "learnpath.web":
-            raise
-        log.warning("the web UI is not installed; serving the API only")
-        return
-    mount(app)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
