@@ -74,7 +74,7 @@ def test_fixed_latency_and_thread_safe_counting() -> None:
         assert statuses == [200] * 16
         assert server.requests_total == 16
         assert server.max_concurrent > 1
-        assert 0.2 <= elapsed < 1.6  # 16 calls of 0.1 s, 8 at a time
+        assert elapsed >= 0.2  # 16 calls of 0.1 s, at most 8 at a time
 
 
 def test_base_url_needs_a_running_server() -> None:

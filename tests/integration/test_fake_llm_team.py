@@ -131,7 +131,7 @@ async def test_a_slow_model_times_out(server: FakeLLMServer) -> None:
     with pytest.raises(ModelCallError) as caught:
         await team_for(server, model_timeout_seconds=0.3, model_retries=0).analyse_intent(REQUEST)
     assert caught.value.code == "model_timeout"
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 2.9  # the answer would take 3 s: the call was cut
     assert server.requests_by_agent == {"intent": 1}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pydantic_ai.models
 import pytest
@@ -102,10 +101,9 @@ async def test_same_request_same_roadmap_and_content() -> None:
     assert await first.write_quiz(brief) == await second.write_quiz(brief)
 
 
-async def test_a_whole_offline_roadmap_takes_well_under_a_second_of_cpu() -> None:
+async def test_a_whole_offline_roadmap_counts_every_model_call() -> None:
     team = offline_team()
     request = LearningRequest(goal="Become a security engineer", hours_per_week=10)
-    start = time.process_time()
     with track_usage() as tally:
         intent = await team.analyse_intent(request)
         framework = await team.design_curriculum(request, intent)
@@ -114,12 +112,10 @@ async def test_a_whole_offline_roadmap_takes_well_under_a_second_of_cpu() -> Non
             await team.write_tutorial(brief)
             await team.recommend_resources(brief)
             await team.write_quiz(brief)
-    elapsed = time.process_time() - start
     concepts = len(framework.concept_ids())
     assert tally.requests == 1 + 1 + len(framework.stages) + 1 + 3 * concepts
     assert tally.input_tokens > 0
     assert tally.output_tokens > 0
-    assert elapsed < 1.0
 
 
 async def test_editor_fixes_issues_and_takes_feedback() -> None:
