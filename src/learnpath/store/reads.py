@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from learnpath.store.base import NotFound, StoreBase
 from learnpath.store.records import (
@@ -20,6 +20,7 @@ from learnpath.store.runs import (
     count_progress,
     latest_content_statuses,
     latest_statuses_by_roadmap,
+    newest_items,
 )
 from learnpath.store.tables import (
     concept_content,
@@ -195,26 +196,7 @@ class ReadQueries(StoreBase):
     ) -> list[ContentItem]:
         """The newest version of each content item of a roadmap (or of one concept)."""
         async with self.read() as conn:
-            newest = (
-                select(
-                    concept_content.c.concept_id,
-                    concept_content.c.kind,
-                    func.max(concept_content.c.version).label("version"),
-                )
-                .where(concept_content.c.roadmap_id == roadmap_id)
-                .group_by(concept_content.c.concept_id, concept_content.c.kind)
-                .subquery()
-            )
-            query = (
-                select(concept_content)
-                .join(
-                    newest,
-                    (concept_content.c.concept_id == newest.c.concept_id)
-                    & (concept_content.c.kind == newest.c.kind)
-                    & (concept_content.c.version == newest.c.version),
-                )
-                .where(concept_content.c.roadmap_id == roadmap_id)
-            )
+            query = newest_items([roadmap_id])
             if concept_id is not None:
                 query = query.where(concept_content.c.concept_id == concept_id)
             rows = await conn.execute(query.order_by(concept_content.c.id))

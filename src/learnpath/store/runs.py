@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from learnpath.domain.content import ContentKind, ContentStatus
 from learnpath.domain.task import Step, TaskStatus
@@ -501,10 +501,8 @@ async def latest_content_statuses(conn: Any, roadmap_id: str) -> dict[tuple[str,
     return by_roadmap.get(roadmap_id, {})
 
 
-async def latest_statuses_by_roadmap(
-    conn: Any, roadmap_ids: list[str]
-) -> dict[str, dict[tuple[str, str], str]]:
-    """Latest item statuses of several roadmaps in one query."""
+def newest_items(roadmap_ids: list[str]) -> Select[Any]:
+    """The newest version of every (concept, kind) of these roadmaps: whole content rows."""
     newest = (
         select(
             concept_content.c.roadmap_id,
@@ -518,20 +516,20 @@ async def latest_statuses_by_roadmap(
         )
         .subquery()
     )
-    rows = await conn.execute(
-        select(
-            concept_content.c.roadmap_id,
-            concept_content.c.concept_id,
-            concept_content.c.kind,
-            concept_content.c.status,
-        ).join(
-            newest,
-            (concept_content.c.roadmap_id == newest.c.roadmap_id)
-            & (concept_content.c.concept_id == newest.c.concept_id)
-            & (concept_content.c.kind == newest.c.kind)
-            & (concept_content.c.version == newest.c.version),
-        )
+    return select(concept_content).join(
+        newest,
+        (concept_content.c.roadmap_id == newest.c.roadmap_id)
+        & (concept_content.c.concept_id == newest.c.concept_id)
+        & (concept_content.c.kind == newest.c.kind)
+        & (concept_content.c.version == newest.c.version),
     )
+
+
+async def latest_statuses_by_roadmap(
+    conn: Any, roadmap_ids: list[str]
+) -> dict[str, dict[tuple[str, str], str]]:
+    """Latest item statuses of several roadmaps in one query."""
+    rows = await conn.execute(newest_items(roadmap_ids))
     result: dict[str, dict[tuple[str, str], str]] = {}
     for r in rows:
         result.setdefault(r.roadmap_id, {})[(r.concept_id, r.kind)] = r.status
