@@ -33,6 +33,7 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 bench: install
+	mkdir -p bench/results
 	$(BIN)/python bench/concurrency.py --n 100 --latency-ms 200 --json bench/results/concurrency.json
 
 services:
