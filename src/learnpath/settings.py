@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, model_validator
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     model_api_key: str | None = Field(default=None, repr=False)
     agent_models: dict[str, str] = Field(default_factory=dict)
     auth: AuthMode = AuthMode.TOKEN
+    cli_user: str = Field(
+        default="local",
+        min_length=1,
+        max_length=64,
+        description="User the command line acts as (created on first use)",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
@@ -62,6 +69,15 @@ class Settings(BaseSettings):
     model_retries: int = Field(default=3, ge=0, le=10)
     output_retries: int = Field(default=2, ge=0, le=10)
 
+    # Search for grounded resources (none by default: resources stay unverified)
+    search: Literal["none", "searxng", "tavily"] | None = None
+    search_url: str | None = None
+    search_api_key: str | None = Field(default=None, repr=False)
+    tavily_url: str = "https://api.tavily.com"
+    search_timeout_seconds: float = Field(default=10.0, gt=0)
+    link_check_timeout_seconds: float = Field(default=5.0, gt=0)
+    link_check_concurrency: int = Field(default=8, ge=1, le=64)
+
     # HTTP
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
@@ -72,6 +88,14 @@ class Settings(BaseSettings):
                 f"LEARNPATH_AUTH=none is only allowed on a loopback host, not {self.host!r}; "
                 "create a user with `learnpath user create NAME` and use token auth"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _search_is_complete(self) -> Settings:
+        if self.search == "searxng" and not self.search_url:
+            raise ValueError("LEARNPATH_SEARCH=searxng needs LEARNPATH_SEARCH_URL (SearXNG's URL)")
+        if self.search == "tavily" and not self.search_api_key:
+            raise ValueError("LEARNPATH_SEARCH=tavily needs LEARNPATH_SEARCH_API_KEY")
         return self
 
     @property

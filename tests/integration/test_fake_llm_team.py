@@ -48,7 +48,7 @@ async def test_full_roadmap_over_http(server: FakeLLMServer) -> None:
     assert structural_issues(framework, REQUEST.hour_budget(TODAY)) == []
     assert tutorial.markdown.startswith(f"# {brief.concept.name}")
     assert len(quiz.questions) >= 3
-    assert all(r.url is None for r in resources.resources)
+    assert resources.resources and not any(r.verified for r in resources.resources)
     assert server.requests_by_agent == {
         "intent": 1,
         "curriculum": 1 + len(framework.stages),

@@ -14,6 +14,7 @@ from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
 from learnpath.llm.guard import Sleep
 from learnpath.llm.models import AGENT_NAMES, OFFLINE, check_agent_models, model_for
+from learnpath.search.providers import link_checker_from, search_from
 from learnpath.settings import Settings
 
 MIN_OUTPUT_RETRIES = 2
@@ -37,10 +38,13 @@ class LLMTeam:
     ) -> None:
         check_agent_models(settings)
         models = {name: model_for(settings, name, sleep=sleep) for name in AGENT_NAMES}
+        for name, model in models.items():
+            model.agent = name  # usage is counted per agent
         retries = max(MIN_OUTPUT_RETRIES, settings.output_retries)
         self._labels = sorted({m.display_name for m in models.values()})
         self._today = today
-        self._search = search
+        self._search = search if search is not None else search_from(settings)
+        self._links = link_checker_from(settings) if self._search is not None else None
         self._intent = intent.build(models["intent"], retries)
         self._curriculum = curriculum.CurriculumAgents(models["curriculum"], retries)
         self._validator = validator.build(models["validator"], retries)
@@ -85,7 +89,7 @@ class LLMTeam:
         return await tutorial.write(self._tutorial, brief)
 
     async def recommend_resources(self, brief: ConceptBrief) -> ResourceList:
-        return await resources.recommend(self._resources, brief, self._search)
+        return await resources.recommend(self._resources, brief, self._search, self._links)
 
     async def write_quiz(self, brief: ConceptBrief) -> Quiz:
         return await quiz.write(self._quiz, brief)

@@ -96,7 +96,7 @@ class StructuredAgent(Generic[T]):
         except ModelCallError:
             raise
         except (AgentRunError, TimeoutError) as exc:
-            raise error_for(exc, model=self.model.display_name) from exc
+            raise error_for(exc, model=self.model.display_name, agent=self.model.agent) from exc
         return result.output
 
 

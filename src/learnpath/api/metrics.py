@@ -70,17 +70,28 @@ class _QueueCollector(Collector):
         for step, stats in sorted(report.step_durations.items()):
             durations.add_metric([step], count_value=int(stats["count"]), sum_value=stats["sum_s"])
         yield durations
-        yield CounterMetricFamily(
-            "learnpath_model_requests",
-            "Model requests made by all step runs",
-            value=report.model_usage.get("requests", 0),
-        )
         tokens = CounterMetricFamily(
             "learnpath_model_tokens", "Model tokens used by all step runs", labels=["kind"]
         )
         tokens.add_metric(["input"], report.model_usage.get("input_tokens", 0))
         tokens.add_metric(["output"], report.model_usage.get("output_tokens", 0))
         yield tokens
+        attempts = CounterMetricFamily(
+            "learnpath_model_requests",
+            "HTTP attempts to a model by agent and outcome (answered, retried_429, timed_out…)",
+            labels=["agent", "outcome"],
+        )
+        for agent, outcomes in sorted(report.model_attempts.items()):
+            for outcome, count in sorted(outcomes.items()):
+                attempts.add_metric([agent, outcome], count)
+        yield attempts
+        agent_tokens = CounterMetricFamily(
+            "learnpath_agent_tokens", "Model tokens by agent", labels=["agent", "kind"]
+        )
+        for agent, kinds in sorted(report.agent_tokens.items()):
+            for kind, count in sorted(kinds.items()):
+                agent_tokens.add_metric([agent, kind], count)
+        yield agent_tokens
 
 
 class Metrics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from learnpath.api.schemas import (
+    AgentUsageOut,
     ConceptContents,
     ConceptDetail,
     ConceptProgressOut,
@@ -45,7 +46,18 @@ def task_out(task: TaskRecord) -> TaskOut:
     )
 
 
-def step_run_out(run: StepRunRecord) -> StepRunOut:
+def agent_usage_out(rows: list[dict[str, Any]]) -> dict[str, AgentUsageOut]:
+    """Per-agent attempts by outcome and tokens, from ``model_usage`` rows."""
+    agents: dict[str, AgentUsageOut] = {}
+    for row in rows:
+        usage = agents.setdefault(row["agent"], AgentUsageOut())
+        usage.outcomes[row["outcome"]] = usage.outcomes.get(row["outcome"], 0) + row["attempts"]
+        usage.input_tokens += row["input_tokens"]
+        usage.output_tokens += row["output_tokens"]
+    return agents
+
+
+def step_run_out(run: StepRunRecord, usage: list[dict[str, Any]] | None = None) -> StepRunOut:
     duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
     return StepRunOut(
         step=run.step,
@@ -62,6 +74,7 @@ def step_run_out(run: StepRunRecord) -> StepRunOut:
             if run.error_code
             else None
         ),
+        agents=agent_usage_out(usage or []),
     )
 
 

@@ -88,6 +88,14 @@ class StepErrorOut(BaseModel):
     message: str
 
 
+class AgentUsageOut(BaseModel):
+    """One agent's HTTP attempts to its model by outcome (``answered``, ``retried_429``…)."""
+
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
 class StepRunOut(BaseModel):
     step: str
     attempt: int
@@ -99,6 +107,7 @@ class StepRunOut(BaseModel):
     input_tokens: int
     output_tokens: int
     error: StepErrorOut | None
+    agents: dict[str, AgentUsageOut] = Field(default_factory=dict)
 
 
 class TraceOut(BaseModel):
@@ -107,6 +116,7 @@ class TraceOut(BaseModel):
     model_requests: int
     input_tokens: int
     output_tokens: int
+    agents: dict[str, AgentUsageOut] = Field(default_factory=dict)
 
 
 class RoadmapSummary(BaseModel):

@@ -676,3 +676,174 @@ DOMAINS: tuple[Domain, ...] = (
         ),
     ),
 )
+
+# Well-known references per catalog domain for the offline model's sample resources:
+# ``(title "English|中文", type, url, description "English|中文")``. They are never marked
+# verified (no search returned them).
+REFERENCES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "backend": (
+        (
+            "The Python Tutorial|Python 官方教程",
+            "documentation",
+            "https://docs.python.org/3/tutorial/",
+            "The official tour of the language, with runnable examples.|"
+            "官方语言入门，附可运行的示例。",
+        ),
+        (
+            "MDN: An overview of HTTP|MDN：HTTP 概述",
+            "documentation",
+            "https://developer.mozilla.org/en-US/docs/Web/HTTP/Overview",
+            "How requests, responses, methods and status codes fit together.|"
+            "请求、响应、方法与状态码如何协同工作。",
+        ),
+        (
+            "PostgreSQL tutorial|PostgreSQL 官方教程",
+            "documentation",
+            "https://www.postgresql.org/docs/current/tutorial.html",
+            "Tables, queries, joins and transactions from the official manual.|"
+            "官方手册中的表、查询、连接与事务。",
+        ),
+    ),
+    "frontend": (
+        (
+            "MDN: Learn web development|MDN：学习 Web 开发",
+            "course",
+            "https://developer.mozilla.org/en-US/docs/Learn_web_development",
+            "A structured path through HTML, CSS and JavaScript.|"
+            "系统学习 HTML、CSS 与 JavaScript 的路线。",
+        ),
+        (
+            "MDN: JavaScript Guide|MDN：JavaScript 指南",
+            "documentation",
+            "https://developer.mozilla.org/en-US/docs/Web/JavaScript/Guide",
+            "The language from values and functions to modules and promises.|"
+            "从值与函数到模块与 Promise 的语言指南。",
+        ),
+        (
+            "React: Quick Start|React 快速入门",
+            "documentation",
+            "https://react.dev/learn",
+            "Components, props and state in the official docs.|官方文档中的组件、属性与状态。",
+        ),
+    ),
+    "data_science": (
+        (
+            "pandas: Getting started|pandas 入门",
+            "documentation",
+            "https://pandas.pydata.org/docs/getting_started/index.html",
+            "Loading, selecting and summarising tabular data.|加载、筛选与汇总表格数据。",
+        ),
+        (
+            "scikit-learn User Guide|scikit-learn 用户指南",
+            "documentation",
+            "https://scikit-learn.org/stable/user_guide.html",
+            "Models, evaluation and pipelines with worked examples.|"
+            "模型、评估与流水线，附完整示例。",
+        ),
+    ),
+    "devops": (
+        (
+            "Docker: Get started|Docker 入门",
+            "documentation",
+            "https://docs.docker.com/get-started/",
+            "Images, containers and Compose, step by step.|逐步了解镜像、容器与 Compose。",
+        ),
+        (
+            "Kubernetes Basics|Kubernetes 基础教程",
+            "course",
+            "https://kubernetes.io/docs/tutorials/kubernetes-basics/",
+            "Deploy, expose, scale and update an application.|部署、暴露、扩缩与更新一个应用。",
+        ),
+    ),
+    "mobile": (
+        (
+            "Android Developers: Courses|Android 开发者课程",
+            "course",
+            "https://developer.android.com/courses",
+            "Official courses from a first app to architecture.|从第一个应用到架构的官方课程。",
+        ),
+        (
+            "The Swift Programming Language|Swift 编程语言",
+            "book",
+            "https://docs.swift.org/swift-book/",
+            "The official book on the language used for iOS apps.|iOS 开发语言的官方图书。",
+        ),
+    ),
+    "security": (
+        (
+            "OWASP Top Ten|OWASP 十大安全风险",
+            "documentation",
+            "https://owasp.org/www-project-top-ten/",
+            "The most critical web application security risks.|最关键的 Web 应用安全风险。",
+        ),
+        (
+            "OWASP Cheat Sheet Series|OWASP 速查表系列",
+            "documentation",
+            "https://cheatsheetseries.owasp.org/",
+            "Concise, practical defences for common problems.|针对常见问题的简明实用防护方法。",
+        ),
+    ),
+}
+
+# A runnable starting point per catalog domain for the offline tutorials' code sample
+# (``NOTE`` becomes a line naming the concept, in the output language): ``(fence, code)``.
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "backend": (
+        "python",
+        '"""NOTE"""\n\n\n'
+        "def handle(request: dict[str, str]) -> dict[str, object]:\n"
+        '    name = request.get("name", "world")\n'
+        '    return {"status": 200, "body": f"hello, {name}"}\n\n\n'
+        'assert handle({"name": "learner"})["status"] == 200\n'
+        "print(handle({}))\n",
+    ),
+    "frontend": (
+        "javascript",
+        "// NOTE\n"
+        "const button = document.createElement('button');\n"
+        "let clicks = 0;\n"
+        "button.textContent = 'Clicked 0 times';\n"
+        "button.addEventListener('click', () => {\n"
+        "  clicks += 1;\n"
+        "  button.textContent = `Clicked ${clicks} times`;\n"
+        "});\n"
+        "document.body.append(button);\n",
+    ),
+    "data_science": (
+        "python",
+        "# NOTE\n"
+        "import pandas as pd\n\n"
+        'df = pd.DataFrame({"hours": [1, 2, 3, 4], "score": [52, 61, 70, 78]})\n'
+        "print(df.describe())\n"
+        'print(df["score"].corr(df["hours"]))\n',
+    ),
+    "devops": (
+        "bash",
+        "# NOTE\n"
+        "docker run --rm -d -p 8080:80 --name demo nginx:alpine\n"
+        "curl -sI http://127.0.0.1:8080 | head -1\n"
+        "docker logs demo | tail -3\n"
+        "docker stop demo\n",
+    ),
+    "mobile": (
+        "kotlin",
+        "// NOTE\n"
+        "data class Counter(val value: Int = 0) {\n"
+        "    fun increment() = copy(value = value + 1)\n"
+        "}\n\n"
+        "fun main() {\n"
+        "    val counter = Counter().increment().increment()\n"
+        "    println(counter.value)\n"
+        "}\n",
+    ),
+    "security": (
+        "python",
+        "# NOTE\n"
+        "import sqlite3\n\n"
+        'db = sqlite3.connect(":memory:")\n'
+        'db.execute("create table users (name text)")\n'
+        "name = \"x' or '1'='1\"\n"
+        'rows = db.execute("select * from users where name = ?", (name,)).fetchall()\n'
+        "print(rows)\n",
+    ),
+}

@@ -21,6 +21,8 @@ from pydantic_ai.exceptions import (
     UnexpectedModelBehavior,
 )
 
+from learnpath.llm.usage import record_invalid_output
+
 MODEL_OUTPUT_INVALID = "model_output_invalid"
 MODEL_UNAVAILABLE = "model_unavailable"
 MODEL_TIMEOUT = "model_timeout"
@@ -43,10 +45,13 @@ class ModelCallError(Exception):
         return f"ModelCallError(code={self.code!r}, message={self.message!r})"
 
 
-def error_for(exc: BaseException, *, model: str, attempts: int = 1) -> ModelCallError:
+def error_for(
+    exc: BaseException, *, model: str, attempts: int = 1, agent: str | None = None
+) -> ModelCallError:
     """Translate a pydantic-ai (or asyncio) failure into a ``ModelCallError``.
 
-    ``model`` is the safe display name of the model (never a URL with credentials).
+    ``model`` is the safe display name of the model (never a URL with credentials); an
+    invalid final answer is counted against ``agent``'s usage.
     """
     tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts > 1 else ""
     if isinstance(exc, ModelCallError):
@@ -58,6 +63,8 @@ def error_for(exc: BaseException, *, model: str, attempts: int = 1) -> ModelCall
             "instructions, or configure another model with LEARNPATH_MODEL.",
         )
     if isinstance(exc, UnexpectedModelBehavior):
+        if agent is not None:
+            record_invalid_output(agent)
         return ModelCallError(
             MODEL_OUTPUT_INVALID,
             f"The model {model} did not return valid structured output even after being asked "

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from pydantic_ai.messages import ModelMessage, ModelResponse
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, RetryPromptPart
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
 from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
@@ -22,8 +22,20 @@ from pydantic_ai.tools import RunContext
 
 from learnpath.llm.errors import error_for
 from learnpath.llm.limits import ModelLimiter
-from learnpath.llm.retry import RetryPolicy, is_retryable, next_delay, retry_after_of
-from learnpath.llm.usage import record_usage
+from learnpath.llm.retry import (
+    RetryPolicy,
+    is_retryable,
+    next_delay,
+    outcome_of,
+    retry_after_of,
+)
+from learnpath.llm.usage import (
+    ANSWERED,
+    UNKNOWN_AGENT,
+    record_attempt,
+    record_invalid_output,
+    record_usage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +54,10 @@ class GuardedModel(WrapperModel):
         timeout: float,
         policy: RetryPolicy,
         sleep: Sleep = asyncio.sleep,
+        agent: str = UNKNOWN_AGENT,
     ) -> None:
         super().__init__(wrapped)
+        self.agent = agent
         self.display_name = display_name
         self.limiter = limiter
         self.timeout = timeout
@@ -57,6 +71,8 @@ class GuardedModel(WrapperModel):
         model_request_parameters: ModelRequestParameters,
     ) -> ModelResponse:
         settings = _without_sdk_retries(model_settings, self.timeout)
+        if _is_reask(messages):
+            record_invalid_output(self.agent)
         attempt = 0
         while True:
             attempt += 1
@@ -68,7 +84,9 @@ class GuardedModel(WrapperModel):
                         )
             except Exception as exc:
                 delay = next_delay(self.policy, attempt, retry_after_of(exc))
-                if not is_retryable(exc) or delay is None:
+                retry = is_retryable(exc) and delay is not None
+                record_attempt(self.agent, outcome_of(exc, retried=retry))
+                if not retry or delay is None:
                     raise error_for(exc, model=self.display_name, attempts=attempt) from exc
                 log.warning(
                     "model %s call failed (%s), retry %d in %.2fs",
@@ -82,6 +100,12 @@ class GuardedModel(WrapperModel):
                 continue
             record_usage(
                 requests=1,
+                input_tokens=response.usage.input_tokens,
+                output_tokens=response.usage.output_tokens,
+            )
+            record_attempt(
+                self.agent,
+                ANSWERED,
                 input_tokens=response.usage.input_tokens,
                 output_tokens=response.usage.output_tokens,
             )
@@ -105,6 +129,21 @@ class GuardedModel(WrapperModel):
             record_usage(
                 requests=1, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
             )
+            record_attempt(
+                self.agent,
+                ANSWERED,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+            )
+
+
+def _is_reask(messages: list[ModelMessage]) -> bool:
+    """True when the last message asks the model to correct its previous (invalid) answer."""
+    last = messages[-1] if messages else None
+    return isinstance(last, ModelRequest) and any(
+        isinstance(part, RetryPromptPart) or getattr(part, "outcome", None) == "retried"
+        for part in last.parts
+    )
 
 
 def _without_sdk_retries(model_settings: ModelSettings | None, timeout: float) -> ModelSettings:

@@ -29,6 +29,7 @@ from learnpath.llm.catalog import Curriculum, pick
 from learnpath.llm.context import extract_context
 from learnpath.llm.topics import (
     detect_domain,
+    display_name,
     domain_by_key,
     generic_concepts,
     generic_curriculum,
@@ -81,7 +82,7 @@ def _curriculum(context: Context) -> tuple[str, Curriculum, str]:
         return pick(domain.name, language), domain.stages, pick(domain.role, language)
     topic = topic_of(_goal(context))
     role = f"{topic}学习者" if language == "zh" else f"{topic} learner"
-    return topic, generic_curriculum(topic), role
+    return display_name(topic), generic_curriculum(topic), display_name(role)
 
 
 def _intent(context: Context) -> Answer:

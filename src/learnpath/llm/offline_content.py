@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from learnpath.llm.catalog import EXAMPLES, REFERENCES, pick
+
 Context = dict[str, Any]
 
 
@@ -75,17 +77,33 @@ def _brief(context: Context) -> tuple[str, str, str, str, str, str]:
     )
 
 
+_ZH_DIFFICULTY = {"easy": "简单", "medium": "中等", "hard": "困难"}
+
+
+def _code_sample(context: Context, heading: str, intro: str) -> list[str]:
+    """A runnable sample for the roadmap's catalog domain (none for other goals)."""
+    example = EXAMPLES.get(str(context.get("intent", {}).get("domain", "")))
+    if example is None:
+        return []
+    fence, code = example
+    name = str(context.get("concept", {}).get("name", ""))
+    note = f"关于“{name}”的第一个实验" if _zh(_lang(context)) else f"A first experiment with {name}"
+    return [heading, "", intro, "", f"```{fence}", code.replace("NOTE", note).rstrip(), "```", ""]
+
+
 def tutorial(context: Context) -> dict[str, Any]:
     """A markdown tutorial: why it matters, key ideas, an example, an exercise, a summary."""
     name, module, stage, goal, level, description = _brief(context)
     hours = float(context.get("concept", {}).get("estimated_hours", 1.0))
+    difficulty = str(context.get("concept", {}).get("difficulty", "medium"))
     minutes = max(10, min(240, round(hours * 60 / 4)))
     instructions = str(context.get("instructions") or "").strip()
     if _zh(_lang(context)):
         body = [
             f"# {name}",
             "",
-            f"> {stage} › {module} · 难度：{level} · 约 {minutes} 分钟",
+            f"> {stage} › {module} · 难度：{_ZH_DIFFICULTY.get(difficulty, '中等')} · "
+            f"约 {minutes} 分钟",
             "",
             "## 为什么重要",
             "",
@@ -107,6 +125,9 @@ def tutorial(context: Context) -> dict[str, Any]:
             "第 3 步：修改一处，先预测结果再运行验证。",
             "```",
             "",
+            *_code_sample(
+                context, "## 代码示例", "把下面的代码作为起点，每次只改动一处并观察结果。"
+            ),
             "## 练习",
             "",
             f"围绕“{name}”完成一个 30 分钟的小练习：先写出预期结果，再动手实现，最后记录遇到的问题。",
@@ -123,7 +144,8 @@ def tutorial(context: Context) -> dict[str, Any]:
         body = [
             f"# {name}",
             "",
-            f"> {stage} › {module} · level: {level} · about {minutes} minutes",
+            f"> {stage} › {module} · difficulty: {difficulty} · level: {level} · "
+            f"about {minutes} minutes",
             "",
             "## Why it matters",
             "",
@@ -146,6 +168,11 @@ def tutorial(context: Context) -> dict[str, Any]:
             "Step 3: Change one thing and predict the result before you run it.",
             "```",
             "",
+            *_code_sample(
+                context,
+                "## Code sample",
+                "Use this as a starting point: change one thing at a time and watch the result.",
+            ),
             "## Exercise",
             "",
             f"Spend 30 minutes on a small exercise with {name}: write down the expected result, "
@@ -277,7 +304,19 @@ def resources(context: Context) -> dict[str, Any]:
             else "Look for a recent article with worked examples.",
         },
     ]
-    return {"resources": (found + suggestions)[:5]}
+    domain = str(context.get("intent", {}).get("domain", ""))
+    language = "zh" if zh else "en"
+    references = [
+        {
+            "title": pick(title, language),
+            "type": kind,
+            "url": url,
+            "description": pick(description, language),
+        }
+        for title, kind, url, description in REFERENCES.get(domain, ())
+    ]
+    # Without search results, well-known references of the domain (never marked verified).
+    return {"resources": (found + suggestions if found else references + suggestions)[:5]}
 
 
 def edit_plan(context: Context) -> dict[str, Any]:

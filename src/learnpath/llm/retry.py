@@ -18,7 +18,9 @@ from pydantic_ai.exceptions import (
     ModelQuotaExceededError,
     ModelRateLimitError,
     ModelRequestRejectedError,
+    ModelRequestTimeout,
     ModelServerError,
+    ModelTimeoutError,
     ModelUnavailableError,
 )
 
@@ -94,3 +96,21 @@ def retry_after_of(exc: BaseException) -> float | None:
         if parsed is not None:
             return parsed
     return exc.retry_after
+
+
+def outcome_of(exc: BaseException, *, retried: bool) -> str:
+    """The usage outcome of an attempt that failed with ``exc``: ``retried_429``, ``timed_out``…
+
+    ``retried`` says whether another attempt follows (``retried_*``) or the call failed for
+    good (``failed_*``; a final timeout is ``timed_out``).
+    """
+    prefix = "retried" if retried else "failed"
+    if isinstance(exc, TimeoutError | ModelTimeoutError | ModelRequestTimeout):
+        return f"{prefix}_timeout" if retried else "timed_out"
+    if isinstance(exc, ModelHTTPError):
+        return f"{prefix}_{exc.status_code}"
+    if isinstance(exc, ModelRateLimitError):
+        return f"{prefix}_429"
+    if isinstance(exc, ModelConnectionError):
+        return f"{prefix}_connection"
+    return f"{prefix}_error"

@@ -97,6 +97,7 @@ _ZH_FILLERS = (
     "每周",
     "以内",
     "之内",
+    "年",
     "在",
     "的",
     "内",
@@ -125,16 +126,137 @@ def _mentions(text: str, keyword: str) -> bool:
     return keyword in text
 
 
+# A role named in a goal becomes the field it works in ("data engineer" → "data engineering").
+_ROLE_FIELDS = {
+    "engineer": "engineering",
+    "engineers": "engineering",
+    "developer": "development",
+    "developers": "development",
+    "programmer": "programming",
+    "scientist": "science",
+    "analyst": "analysis",
+    "designer": "design",
+    "architect": "architecture",
+    "manager": "management",
+    "administrator": "administration",
+    "writer": "writing",
+    "photographer": "photography",
+    "teacher": "teaching",
+    "translator": "translation",
+    "researcher": "research",
+    "specialist": "",
+    "expert": "",
+    "professional": "",
+}
+_ZH_ROLE_FIELDS = (
+    ("开发工程师", "开发"),
+    ("工程师", "工程"),
+    ("开发者", "开发"),
+    ("程序员", "编程"),
+    ("科学家", "科学"),
+    ("分析师", "分析"),
+    ("设计师", "设计"),
+    ("架构师", "架构"),
+    ("专家", ""),
+)
+# Words that start a clause the topic does not belong to ("…engineer who can build…").
+_CLAUSE_WORDS = frozenset(
+    [
+        "who",
+        "that",
+        "which",
+        "so",
+        "because",
+        "where",
+        "when",
+        "while",
+        "i",
+        "by",
+        "within",
+        "for",
+        "as",
+        "to",
+    ]
+)
+_EXTRA_STOPWORDS = frozenset(
+    [
+        "able",
+        "someone",
+        "person",
+        "real",
+        "new",
+        "more",
+        "well",
+        "really",
+        "level",
+        "improve",
+        "prepare",
+        "begin",
+        "getting",
+        "am",
+        "fluent",
+    ]
+)
+_KEEP_AFTER_TOPIC = frozenset(["learning", "skills", "design", "engineering"])
+_MAX_WORDS = 4
+
+
 def topic_of(goal: str) -> str:
-    """A short topic phrase from the goal's own words ("bake sourdough bread")."""
+    """A short topic phrase from the goal's own words ("data engineering", "sourdough bread").
+
+    Only the goal's first clause counts; filler words are dropped and a role becomes its
+    field. Words keep their case except a lower-case first letter, so acronyms survive.
+    """
     if re.search(r"[\u4e00-\u9fff]", goal):
-        topic = re.sub(r"[0-9０-９,，。.!！?？、\s]+", "", goal)
+        return _zh_topic(goal)
+    clause = re.split(r"[,;:.!?()\[\]/]|\s-\s", goal, maxsplit=1)[0]
+    kept: list[str] = []
+    for index, word in enumerate(re.findall(r"[A-Za-z][A-Za-z0-9+#.\-]*", clause)):
+        word = word.strip(".-")
+        lowered = word.lower()
+        if lowered in _KEEP_AFTER_TOPIC and kept:
+            kept.append(lowered)
+            continue
+        if lowered in _CLAUSE_WORDS and kept:
+            break
+        if lowered in _ROLE_FIELDS:
+            field = _ROLE_FIELDS[lowered]
+            if field and kept:
+                kept.append(field)
+            if kept:
+                break
+            continue
+        if lowered in _STOPWORDS or lowered in _EXTRA_STOPWORDS or lowered in _CLAUSE_WORDS:
+            continue
+        kept.append(lowered if index == 0 and word[1:].islower() else word)
+    topic = " ".join(kept[:_MAX_WORDS])
+    return topic or "your goal"
+
+
+def _zh_topic(goal: str) -> str:
+    clause = re.split(r"[,，。.!！?？、；;：:（）()]", goal.strip(), maxsplit=1)[0]
+    topic = re.sub(
+        r"(每周|每天)?[0-9０-９一二两三四五六七八九十半]+(个月|周|年|天|小时)(以内|之内|内)?|\s+",
+        "",
+        clause,
+    )
+    changed = True
+    while changed:  # drop fillers at the start ("我想学习…"), never inside a term ("机器学习")
+        changed = False
         for filler in _ZH_FILLERS:
-            topic = topic.replace(filler, "")
-        return (topic or goal.strip())[:12]
-    words = re.findall(r"[A-Za-z][A-Za-z0-9+#.\-]*", goal)
-    kept = [w.strip(".") for w in words if w.lower().strip(".") not in _STOPWORDS]
-    return " ".join(kept[:3]) or goal.strip()[:40]
+            if topic.startswith(filler) and len(topic) > len(filler):
+                topic = topic[len(filler) :]
+                changed = True
+    for role, field in _ZH_ROLE_FIELDS:
+        if topic.endswith(role) and len(topic) > len(role):
+            topic = topic[: -len(role)] + field
+            break
+    return topic[:12] or "目标"
+
+
+def display_name(topic: str) -> str:
+    """``topic`` as a title: first letter upper-cased, the rest untouched."""
+    return topic[:1].upper() + topic[1:]
 
 
 def generic_curriculum(topic: str) -> Curriculum:

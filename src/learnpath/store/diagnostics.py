@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from learnpath.store.base import StoreBase
-from learnpath.store.tables import jobs, step_runs, tasks
+from learnpath.store.tables import jobs, model_usage, step_runs, tasks
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class QueueReport:
     recent_failures: list[dict[str, Any]] = field(default_factory=list)
     step_durations: dict[str, dict[str, float]] = field(default_factory=dict)
     model_usage: dict[str, int] = field(default_factory=dict)
+    model_attempts: dict[str, dict[str, int]] = field(default_factory=dict)
+    agent_tokens: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class DiagnosticQueries(StoreBase):
@@ -101,6 +103,24 @@ class DiagnosticQueries(StoreBase):
                     )
                 )
             ).one()
+            attempts = (
+                await conn.execute(
+                    select(
+                        model_usage.c.agent,
+                        model_usage.c.outcome,
+                        func.sum(model_usage.c.attempts),
+                        func.sum(model_usage.c.input_tokens),
+                        func.sum(model_usage.c.output_tokens),
+                    ).group_by(model_usage.c.agent, model_usage.c.outcome)
+                )
+            ).all()
+        model_attempts: dict[str, dict[str, int]] = {}
+        agent_tokens: dict[str, dict[str, int]] = {}
+        for agent, outcome, count, tokens_in, tokens_out in attempts:
+            model_attempts.setdefault(str(agent), {})[str(outcome)] = int(count)
+            tokens = agent_tokens.setdefault(str(agent), {"input": 0, "output": 0})
+            tokens["input"] += int(tokens_in)
+            tokens["output"] += int(tokens_out)
         step_stats: dict[str, dict[str, float]] = {}
         for step, started, finished in durations:
             stats = step_stats.setdefault(step, {"count": 0, "sum_s": 0.0})
@@ -129,4 +149,6 @@ class DiagnosticQueries(StoreBase):
                 "input_tokens": int(usage[1]),
                 "output_tokens": int(usage[2]),
             },
+            model_attempts=model_attempts,
+            agent_tokens=agent_tokens,
         )

@@ -22,6 +22,7 @@ from learnpath.store.tables import (
     edit_records,
     intent_analyses,
     jobs,
+    model_usage,
     review_decisions,
     roadmaps,
     step_runs,
@@ -57,7 +58,48 @@ class ContentOutcome:
     total: int
 
 
+def usage_rows(usage: Usage, *, run_id: int, task_id: str) -> list[dict[str, Any]]:
+    """``model_usage`` rows for a run's per-agent tally; an agent's tokens go on its first row."""
+    rows: list[dict[str, Any]] = []
+    for agent, tally in sorted(getattr(usage, "agents", {}).items()):
+        tokens = {"input_tokens": tally.input_tokens, "output_tokens": tally.output_tokens}
+        for outcome, count in sorted(tally.outcomes.items()):
+            rows.append(
+                {
+                    "step_run_id": run_id,
+                    "task_id": task_id,
+                    "agent": agent,
+                    "outcome": outcome,
+                    "attempts": count,
+                    **tokens,
+                }
+            )
+            tokens = {"input_tokens": 0, "output_tokens": 0}
+    return rows
+
+
 class RunQueries(StoreBase):
+    async def model_usage(self, task_id: str) -> dict[int, list[dict[str, Any]]]:
+        """The task's model attempts per step run id: agent, outcome, attempts, tokens."""
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(model_usage)
+                .where(model_usage.c.task_id == task_id)
+                .order_by(model_usage.c.step_run_id, model_usage.c.id)
+            )
+            found: dict[int, list[dict[str, Any]]] = {}
+            for row in rows:
+                found.setdefault(row.step_run_id, []).append(
+                    {
+                        "agent": row.agent,
+                        "outcome": row.outcome,
+                        "attempts": row.attempts,
+                        "input_tokens": row.input_tokens,
+                        "output_tokens": row.output_tokens,
+                    }
+                )
+            return found
+
     async def load_run_state(self, task_id: str) -> RunState:
         async with self.read() as conn:
             task_row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).one()
@@ -155,14 +197,17 @@ class RunQueries(StoreBase):
             }
         if error:
             values |= {"error_code": error[0], "error_message": error[1]}
-        step = (
+        step, task_id = (
             await tx.conn.execute(
                 update(step_runs)
                 .where(step_runs.c.id == run_id)
                 .values(**values)
-                .returning(step_runs.c.step)
+                .returning(step_runs.c.step, step_runs.c.task_id)
             )
-        ).scalar_one()
+        ).one()
+        rows = usage_rows(usage, run_id=run_id, task_id=task_id) if usage is not None else []
+        if rows:
+            await tx.conn.execute(model_usage.insert(), rows)
         return str(step)
 
     async def _advance(

@@ -266,6 +266,22 @@ step_runs = Table(
     Index("ix_step_runs_task", "task_id", "id"),
 )
 
+# Every HTTP attempt a step run made to a model, counted per agent and outcome (answered,
+# retried_429, timed_out, invalid_output…). An agent's tokens are carried by one of its rows.
+model_usage = Table(
+    "model_usage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("step_run_id", Integer, ForeignKey("step_runs.id", ondelete="CASCADE"), nullable=False),
+    _task_fk(),
+    Column("agent", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("input_tokens", Integer, nullable=False, default=0),
+    Column("output_tokens", Integer, nullable=False, default=0),
+    Index("ix_model_usage_task", "task_id", "step_run_id"),
+)
+
 learner_progress = Table(
     "learner_progress",
     metadata,

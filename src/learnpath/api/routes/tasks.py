@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from learnpath.api.deps import CurrentUser, StoreDep, TaskId
 from learnpath.api.errors import ApiError, ensure_storable
 from learnpath.api.openapi import AUTHED, problem_responses
-from learnpath.api.render import step_run_out, task_out
+from learnpath.api.render import agent_usage_out, step_run_out, task_out
 from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
 from learnpath.api.schemas import TaskAccepted, TaskOut, TaskPage, TraceOut
 from learnpath.api.sse import StreamTiming, task_events
@@ -228,11 +228,13 @@ async def retry(task_id: TaskId, user: CurrentUser, store: StoreDep) -> TaskOut:
 async def trace(task_id: TaskId, user: CurrentUser, store: StoreDep) -> TraceOut:
     """Every step run of the task: attempts, timings, model requests, tokens and errors."""
     task = await store.get_task(task_id, user.id)
-    runs = [step_run_out(run) for run in await store.step_runs(task.id)]
+    usage = await store.model_usage(task.id)
+    runs = [step_run_out(run, usage.get(run.id)) for run in await store.step_runs(task.id)]
     return TraceOut(
         task_id=task.id,
         steps=runs,
         model_requests=sum(r.model_requests for r in runs),
         input_tokens=sum(r.input_tokens for r in runs),
         output_tokens=sum(r.output_tokens for r in runs),
+        agents=agent_usage_out([row for rows in usage.values() for row in rows]),
     )
