@@ -4,18 +4,31 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 GOAL   ?= Become a backend engineer in 6 months, 8 h/week, I know some Python
 
-.PHONY: install demo test test-slow lint format typecheck bench services
+.PHONY: lock install demo test test-slow lint format typecheck bench services
 
-$(BIN)/learnpath: pyproject.toml
+$(BIN)/learnpath: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/learnpath
 
+# requirements.lock pins runtime + dev dependencies with hashes, resolved by a pinned uv.
+# `make lock` keeps the current pins and adds what pyproject.toml gained (or drops what it
+# lost); `make lock UPGRADE=--upgrade` moves every pin to the newest version in range.
+UV_VERSION ?= 0.13.9
+LOCK_TOOLS ?= $(VENV)/lock-tools
+UPGRADE ?=
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/pip install --quiet 'uv==$(UV_VERSION)'
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
+		--universal --python-version 3.11 --no-header --quiet $(UPGRADE) -o requirements.lock
+
 demo: install
-	$(BIN)/learnpath generate "$(GOAL)" --weeks 26
+	$(BIN)/learnpath generate "$(GOAL)"
 
 test: install
 	$(BIN)/pytest -p no:cacheprovider --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)

@@ -58,3 +58,12 @@ def test_fresh_clone_runs_the_readme_first_command(tmp_path: Path) -> None:
     assert "**Quiz**" in text
     assert "offline" in text
     print(f"fresh clone: install + first roadmap in {elapsed:.0f}s")
+
+
+def test_readme_describes_exactly_what_make_demo_runs() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    goal = re.search(r"^GOAL\s*\?=\s*(.+)$", makefile, re.M)
+    demo = re.search(r"^demo:.*\n\t(.+)$", makefile, re.M)
+    assert goal and demo
+    ran = demo.group(1).replace("$(BIN)/", "").replace("$(GOAL)", goal.group(1).strip())
+    assert f"`{ran}`" in " ".join((REPO / "README.md").read_text().split())

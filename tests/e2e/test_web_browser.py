@@ -178,6 +178,9 @@ def test_review_reject_with_feedback_then_approve(live_server: StartServer, page
     expect(review).to_be_visible()
     expect(page.locator("#framework")).to_contain_text("Concept 1")
     expect(page.locator("#review-issues")).to_be_visible()
+    # Under review no content exists yet: no "0/0" counter, and status changes are announced.
+    expect(page.locator("#concept-progress")).to_be_hidden()
+    expect(page.locator("#task-status")).to_have_attribute("aria-live", "polite")
 
     page.click("#reject-form button")
     expect(page.locator("#review-error")).to_contain_text("feedback")
@@ -194,6 +197,7 @@ def test_review_reject_with_feedback_then_approve(live_server: StartServer, page
     expect(page.locator("#task-status .badge")).to_have_attribute("data-status", "completed")
     expect(page.locator("#review")).to_have_count(0)
     expect(page.locator("#progress-count")).to_have_text("2/2")
+    expect(page.locator("#concept-progress")).to_be_visible()
 
 
 def test_token_sign_in_shows_only_own_tasks(

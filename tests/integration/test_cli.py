@@ -87,7 +87,8 @@ def test_generate_with_review_rejects_then_approves_in_the_terminal(
 def test_generate_rejects_invalid_input_with_a_clear_message(cli_env: dict[str, str]) -> None:
     result = run_cli("generate", "Go", "--hours", "0")
     assert result.returncode == 2
-    assert "hours_per_week" in result.stderr and "Traceback" not in result.stderr
+    assert "--hours must be at least 1" in result.stderr and "Traceback" not in result.stderr
+    assert "Input should be" not in result.stderr and "hint:" in result.stderr
     result = run_cli("generate", "Learn Rust", "--language", "xx")
     assert result.returncode == 2 and "language" in result.stderr
     result = run_cli("generate", "Learn Rust", "--deadline", "2001-01-01")
@@ -107,7 +108,7 @@ def test_user_create_prints_only_the_token(cli_env: dict[str, str]) -> None:
 def test_task_commands_and_doctor(cli_env: dict[str, str]) -> None:
     runner = CliRunner()
     generated = run_cli("generate", "Security engineer", "--review", stdin="")
-    assert generated.returncode == 1 and "learnpath approve" in generated.stderr
+    assert generated.returncode == 5 and "learnpath approve" in generated.stderr
     listing = runner.invoke(app, ["tasks", "--status", "human_review_pending"])
     assert listing.exit_code == 0 and "human_review_pending" in listing.stdout
     task_id = next(
@@ -116,9 +117,16 @@ def test_task_commands_and_doctor(cli_env: dict[str, str]) -> None:
         for word in line.split("│")
         if len(word.strip()) == 36
     ).strip()
-    shown = runner.invoke(app, ["show", task_id])
+    shown = runner.invoke(app, ["show", task_id[:8]])
     assert shown.exit_code == 0 and "review_required" in shown.stdout
-    assert runner.invoke(app, ["approve", task_id]).exit_code == 0
+    assert "{'" not in shown.stdout and "goal      Security engineer" in shown.stdout
+    as_json = json.loads(runner.invoke(app, ["show", task_id[:6], "--json"]).stdout)
+    assert as_json["id"] == task_id and as_json["events"][0]["seq"] == 1
+    listed = json.loads(runner.invoke(app, ["tasks", "--json"]).stdout)
+    assert [item["id"] for item in listed] == [task_id]
+    weird = runner.invoke(app, ["tasks", "--status", "weird"])
+    assert weird.exit_code == 2 and "human_review_pending" in weird.stderr
+    assert runner.invoke(app, ["approve", task_id[:10]]).exit_code == 0
     twice = runner.invoke(app, ["approve", task_id])
     assert twice.exit_code == 1 and "not waiting for review" in twice.stderr
     # Nobody runs the queued job: doctor shows it; cancel ends it at once.
@@ -216,3 +224,53 @@ def test_doctor_lists_a_failed_task_with_its_reason(cli_env: dict[str, str]) -> 
     assert task_id in result.stdout
     assert "curriculum_design" in result.stdout and "model_refused" in result.stdout
     assert "1 recent failed task(s)" in result.stdout
+
+
+def test_doctor_on_a_fresh_embedded_data_dir_is_clean(cli_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    migrations = next(check for check in report["checks"] if check["name"] == "migrations")
+    assert migrations["ok"] and "when first used" in migrations["detail"]
+
+
+def test_show_refuses_an_ambiguous_prefix_listing_the_matches(cli_env: dict[str, str]) -> None:
+    async def submit(count: int) -> list[str]:
+        async with open_runtime(Settings()) as runtime:
+            user = await runtime.store.local_user()
+            ids = []
+            for _ in range(count):
+                task, _ = await runtime.store.submit_task(
+                    user_id=user.id, request={"goal": "Security engineer", "review": True}
+                )
+                ids.append(task.id)
+            return ids
+
+    # 17 ids over 16 hex digits: at least two share their first character.
+    ids = asyncio.run(submit(17))
+    first = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) > 1)
+    runner = CliRunner()
+    ambiguous = runner.invoke(app, ["show", first])
+    assert ambiguous.exit_code == 1 and "ambiguous" in ambiguous.stderr
+    assert next(i for i in ids if i.startswith(first)) in ambiguous.stderr
+    assert runner.invoke(app, ["show", "zz"]).exit_code == 1
+    assert "no task zz" in runner.invoke(app, ["show", "zz"]).stderr
+    assert runner.invoke(app, ["cancel", ids[3][:8]]).exit_code == 0
+    shown = json.loads(runner.invoke(app, ["show", ids[3][:8], "--json"]).stdout)
+    assert shown["id"] == ids[3] and shown["status"] == "canceled"
+
+
+def test_the_cli_acts_as_its_named_user(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEARNPATH_CLI_USER", "alice")
+    assert run_cli("generate", "Security engineer", "--review").returncode == 5
+
+    async def owner() -> str:
+        async with open_runtime(Settings()) as runtime:
+            alice = await runtime.store.user_by_name("alice")
+            assert alice is not None
+            listed = await runtime.store.list_tasks(alice.id, limit=5)
+            return listed.items[0].goal
+
+    assert asyncio.run(owner()) == "Security engineer"

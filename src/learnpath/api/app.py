@@ -61,6 +61,7 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from the package's own assets (learnpath.web)
         openapi_tags=[
             {"name": "tasks", "description": "Generation tasks and their live events"},
             {"name": "roadmaps", "description": "Generated roadmaps and concept content"},

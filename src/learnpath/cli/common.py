@@ -15,6 +15,15 @@ from learnpath.settings import Settings
 
 T = TypeVar("T")
 
+# Exit codes of every command (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3
+EXIT_CANCELED = 4
+EXIT_REVIEW = 5
+EXIT_UNAVAILABLE = 6
+
 # Progress and messages go to stderr; stdout carries only results (paths, tokens, JSON).
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -27,20 +36,42 @@ def load_settings(**overrides: Any) -> Settings:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
-        fail(f"invalid configuration: {problems}")
+        fail(
+            f"invalid configuration: {problems}\n"
+            "hint: check the LEARNPATH_* environment variables and the .env file",
+            code=EXIT_BAD_INPUT,
+        )
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """The sync edge: run one coroutine on a fresh event loop."""
-    return asyncio.run(coroutine)
+    try:
+        return asyncio.run(coroutine)
+    except (ConnectionError, TimeoutError) as exc:
+        fail(
+            f"a service is unavailable ({type(exc).__name__}); "
+            "run `learnpath doctor` to see which one and how to start it",
+            code=EXIT_UNAVAILABLE,
+        )
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Print ``error: message`` on stderr and end the command with ``code``."""
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
 
 
+def quiet_third_party() -> None:
+    """Switch off the model library's first-run banner and output-type dump on terminals."""
+    import pydantic_ai
+
+    pydantic_ai.BANNER_ENABLED = False
+
+
 def setup_logging(verbose: bool) -> None:
+    from learnpath.redact import install_redaction
+
+    install_redaction()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

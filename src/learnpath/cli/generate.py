@@ -21,15 +21,23 @@ from rich.progress import (
 )
 from rich.tree import Tree
 
-from learnpath.cli.common import err, fail
+from learnpath.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CANCELED,
+    EXIT_FAILED,
+    EXIT_REVIEW,
+    err,
+    fail,
+)
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import Framework
 from learnpath.domain.task import Step
 from learnpath.export import roadmap_document, to_markdown
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import Settings
-from learnpath.store import Store
-from learnpath.store.records import EventRecord
+from learnpath.store import Conflict, Store
+from learnpath.store.records import EventRecord, UserRecord
+from learnpath.store.users import LOCAL_USER
 from learnpath.workflow.review import ReviewDecision, submit_review
 
 STEP_LABELS = {
@@ -41,18 +49,59 @@ STEP_LABELS = {
     Step.CONTENT_GENERATION: "Writing tutorials, resources and quizzes",
 }
 ENDINGS = {"task_completed", "task_partially_failed", "task_failed", "task_canceled"}
+ENDING_LABELS = {
+    "task_completed": "Roadmap ready",
+    "task_partially_failed": "Roadmap ready, some content failed",
+    "task_failed": "Generation failed",
+    "task_canceled": "Canceled",
+}
+FIELD_LABELS = {
+    "goal": "the goal",
+    "level": "--level",
+    "hours_per_week": "--hours",
+    "weeks": "--weeks",
+    "deadline": "--deadline",
+    "background": "--background",
+    "language": "--language",
+}
 
 
 def parse_request(**fields: Any) -> LearningRequest:
     try:
         request = LearningRequest(**fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        fail(f"invalid request: {problems}", code=2)
+        problems = "; ".join(_friendly(e) for e in exc.errors())
+        fail(
+            f"invalid request: {problems}\nhint: see `learnpath generate --help`",
+            code=EXIT_BAD_INPUT,
+        )
     problem = request.deadline_problem(dt.date.today())
     if problem:
-        fail(f"invalid request: deadline: {problem}", code=2)
+        fail(
+            f"invalid request: --deadline: {problem}\nhint: give a date after today (YYYY-MM-DD)",
+            code=EXIT_BAD_INPUT,
+        )
     return request
+
+
+def _friendly(error: Any) -> str:
+    """One validation error in the words of the command line, not the model's."""
+    field_name = ".".join(map(str, error["loc"])) or "request"
+    label = FIELD_LABELS.get(field_name, field_name)
+    context = error.get("ctx") or {}
+    kind = error["type"]
+    if kind == "less_than_equal":
+        return f"{label} must be at most {context.get('le')}"
+    if kind == "greater_than_equal":
+        return f"{label} must be at least {context.get('ge')}"
+    if kind == "string_too_short":
+        return f"{label} must have at least {context.get('min_length')} characters"
+    if kind == "string_too_long":
+        return f"{label} must have at most {context.get('max_length')} characters"
+    if kind == "enum":
+        return f"{label} must be one of: {context.get('expected', '')}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{label}: {message}"
 
 
 async def generate(
@@ -62,9 +111,11 @@ async def generate(
     fmt: str,
     output: Path | None,
     interactive_review: bool,
-) -> Path:
+) -> tuple[Path, bool]:
+    """Run the request to its end and write the roadmap; returns its path and whether
+    some content failed (the file is written either way)."""
     async with open_runtime(settings) as runtime:
-        user = await runtime.store.local_user()
+        user = await cli_user(runtime.store, settings.cli_user)
         task, _ = await runtime.store.submit_task(
             user_id=user.id, request=request.model_dump(mode="json")
         )
@@ -77,15 +128,29 @@ async def generate(
         try:
             ending = await follow(runtime, task.id, user.id, interactive_review=interactive_review)
         except asyncio.CancelledError:
-            err.print(
-                f"Interrupted. The task stays queued; `learnpath cancel {task.id}` cancels it."
-            )
+            current = await runtime.store.get_task(task.id, user.id)
+            if current.status == "human_review_pending":
+                err.print(
+                    f"Interrupted. The roadmap waits for review: `learnpath approve {task.id}` "
+                    f"or `learnpath reject {task.id} -f ...` (or on the web's review page)."
+                )
+            else:
+                err.print(
+                    f"Interrupted. The task stays {current.status}; `learnpath serve` resumes "
+                    f"it, `learnpath cancel {task.id}` cancels it."
+                )
             raise
         final = await runtime.store.get_task(task.id, user.id)
         if ending in ("task_failed", "task_canceled") or final.roadmap_id is None:
             error = final.error
             reason = f"{error.step}: {error.message} ({error.code})" if error else final.status
-            fail(f"the roadmap was not generated — {reason}")
+            code = EXIT_CANCELED if ending == "task_canceled" else EXIT_FAILED
+            fail(
+                f"the roadmap was not generated — {reason}\n"
+                f"hint: `learnpath show {task.id[:8]}` shows its log; "
+                f"`learnpath retry {task.id[:8]}` tries again",
+                code=code,
+            )
         document = await roadmap_document(runtime.store, final.roadmap_id, user.id, bodies=True)
         path = output or default_path(settings, document["title"], task.id, fmt)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,12 +160,29 @@ async def generate(
             else to_markdown(document)
         )
         path.write_text(text, encoding="utf-8")
+        partial = final.error is not None or ending == "task_partially_failed"
         if final.error is not None:
             err.print(f"[yellow]Some content failed:[/] {final.error.message}")
         err.print(
             f"[green]Done.[/] {final.progress_done}/{final.progress_total} concepts. Roadmap written to:"
         )
-        return path
+        return path, partial
+
+
+async def cli_user(store: Store, name: str) -> UserRecord:
+    """The user the command line acts as: ``LEARNPATH_CLI_USER``, created on first use."""
+    if name == LOCAL_USER:
+        return await store.local_user()
+    user = await store.user_by_name(name)
+    if user is not None:
+        return user
+    try:
+        created, _ = await store.create_user(name)
+        return created
+    except Conflict:
+        again = await store.user_by_name(name)
+        assert again is not None
+        return again
 
 
 def default_path(settings: Settings, title: str, task_id: str, fmt: str) -> Path:
@@ -121,7 +203,7 @@ async def follow(runtime: Runtime, task_id: str, user_id: str, *, interactive_re
         console=err,
         transient=False,
     ) as progress:
-        step_bar = progress.add_task("Queued", total=None)
+        step_bar = progress.add_task("Waiting for the workflow to start", total=None)
         concept_bar: Any = None
         while True:
             version = store.events_signal.version
@@ -158,7 +240,7 @@ def _render(progress: Progress, step_bar: Any, concept_bar: Any, event: EventRec
     elif event.type in ENDINGS:
         progress.update(
             step_bar,
-            description=event.type.replace("task_", "").replace("_", " "),
+            description=ENDING_LABELS.get(event.type, event.type),
             total=1,
             completed=1,
         )
@@ -176,9 +258,11 @@ async def _review(
         err.print(f"[yellow]open issue:[/] {issue['message']}")
     if not interactive:
         fail(
-            f"the roadmap waits for review: `learnpath approve {task_id}` or `learnpath reject {task_id} -f ...`"
+            f"the roadmap waits for review: `learnpath approve {task_id}` "
+            f"or `learnpath reject {task_id} -f ...`",
+            code=EXIT_REVIEW,
         )
-    answer = await asyncio.to_thread(_ask_decision)
+    answer = await asyncio.to_thread(_ask_decision, task_id)
     if answer is None:
         decision = ReviewDecision(decision="approve")
     else:
@@ -186,7 +270,7 @@ async def _review(
     await submit_review(store, task_id, user_id, decision)
 
 
-def _ask_decision() -> str | None:
+def _ask_decision(task_id: str) -> str | None:
     """None to approve, else the rejection feedback."""
     while True:
         try:
@@ -194,7 +278,11 @@ def _ask_decision() -> str | None:
                 "Approve this roadmap? [a]pprove / [r]eject", default="a", err=True
             )
         except (EOFError, typer.Abort):
-            fail("no answer on standard input; approve later with `learnpath approve TASK`")
+            fail(
+                "no answer on standard input; the roadmap waits for review: "
+                f"`learnpath approve {task_id[:8]}` or `learnpath reject {task_id[:8]} -f ...`",
+                code=EXIT_REVIEW,
+            )
         if choice.lower().startswith("a"):
             return None
         if choice.lower().startswith("r"):

@@ -20,6 +20,10 @@ from learnpath.store.records import EventRecord, TaskRecord
 from learnpath.workflow.review import InvalidEdits, ReviewDecision, submit_review
 
 STUCK_QUEUE_SECONDS = 300
+CLUSTER_HINT = (
+    "start the broker and a worker (`make services` starts Redis, RabbitMQ and PostgreSQL; "
+    "then `learnpath worker` and `learnpath relay`), or check LEARNPATH_BROKER_URL"
+)
 
 
 @dataclass
@@ -69,6 +73,17 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
             return report
         report.checks.append(Check("database", True, _safe_url(settings)))
         revision, head = await current_revision(store.engines.writer), head_revision()
+        celery = settings.executor is Executor.CELERY
+        if revision is None and not celery:
+            # Embedded mode creates and migrates its database on first use.
+            report.checks.append(
+                Check(
+                    "migrations",
+                    True,
+                    f"new database; created at {head} when first used",
+                )
+            )
+            return report
         report.checks.append(
             Check(
                 "migrations",
@@ -79,7 +94,6 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
         )
         if revision is None:
             return report
-        celery = settings.executor is Executor.CELERY
         if fix:
             if celery:
                 from learnpath.dispatch.cluster import fix_cluster
@@ -117,7 +131,12 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
             cluster = await cluster_report(store, settings)
             report.cluster = cluster.as_dict()
             report.checks.append(
-                Check("cluster", cluster.healthy, cluster.verdict, "; ".join(cluster.problems))
+                Check(
+                    "cluster",
+                    cluster.healthy,
+                    "; ".join([cluster.verdict, *cluster.problems]),
+                    "" if cluster.healthy else CLUSTER_HINT,
+                )
             )
         failures = len(queue.recent_failures)
         report.checks.append(
@@ -127,6 +146,9 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
                 f"{failures} recent failed task(s)" if failures else "no failed tasks",
             )
         )
+        from learnpath.search.providers import search_health
+
+        report.checks.append(Check(*await search_health(settings)))
     finally:
         await store.close()
     return report
@@ -200,13 +222,28 @@ async def list_tasks(settings: Settings, *, status: str | None, limit: int) -> l
         return (await store.list_tasks(None, limit=limit, status=status)).items
 
 
+async def resolve_task_id(store: Store, task_id: str) -> str:
+    """The full id for a task id or a unique prefix of one; fails listing the matches."""
+    matches = await store.task_ids_with_prefix(task_id.strip(), limit=6)
+    if task_id.strip().lower() in matches:
+        return task_id.strip().lower()
+    if not matches:
+        fail(f"no task {task_id}\nhint: `learnpath tasks` lists recent task ids")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+        fail(f"task id prefix {task_id!r} is ambiguous: {shown}\nhint: type more characters")
+    return matches[0]
+
+
 async def show_task(settings: Settings, task_id: str) -> tuple[TaskRecord, list[EventRecord]]:
     async with operator_store(settings) as store:
+        task_id = await resolve_task_id(store, task_id)
         return await store.get_task(task_id), await store.events_after(task_id)
 
 
 async def review(settings: Settings, task_id: str, *, approve: bool, feedback: str | None) -> None:
     async with operator_store(settings) as store:
+        task_id = await resolve_task_id(store, task_id)
         task = await store.get_task(task_id)
         decision = ReviewDecision(decision="approve" if approve else "reject", feedback=feedback)
         await submit_review(store, task_id, task.user_id, decision)
@@ -214,12 +251,12 @@ async def review(settings: Settings, task_id: str, *, approve: bool, feedback: s
 
 async def cancel(settings: Settings, task_id: str) -> TaskStatus:
     async with operator_store(settings) as store:
-        return await store.cancel_task(task_id, None)
+        return await store.cancel_task(await resolve_task_id(store, task_id), None)
 
 
 async def retry(settings: Settings, task_id: str) -> None:
     async with operator_store(settings) as store:
-        await store.retry_task(task_id, None)
+        await store.retry_task(await resolve_task_id(store, task_id), None)
 
 
 def render_tasks(items: list[TaskRecord]) -> None:
@@ -236,14 +273,61 @@ def render_tasks(items: list[TaskRecord]) -> None:
 
 
 def render_task(task: TaskRecord, events: list[EventRecord]) -> None:
-    out.print(f"[bold]{task.id}[/]  {task.status}  step={task.current_step}  goal={task.goal!r}")
-    out.print(
-        f"progress {task.progress_done}/{task.progress_total}  roadmap={task.roadmap_id or '-'}"
-    )
+    """A task as a reader wants it: a summary, then its event log one line an event."""
+    out.print(f"[bold]{task.id}[/]", highlight=False)
+    out.print(f"  goal      {task.goal}", highlight=False)
+    out.print(f"  status    {task.status}  (step: {task.current_step})", highlight=False)
+    out.print(f"  progress  {task.progress_done}/{task.progress_total} concepts")
+    out.print(f"  roadmap   {task.roadmap_id or '-'}", highlight=False)
+    out.print(f"  created   {_when(task.created_at)}")
     if task.error:
-        out.print(f"[red]error[/] at {task.error.step} ({task.error.code}): {task.error.message}")
+        out.print(
+            f"  [red]error[/]     at {task.error.step} ({task.error.code}): {task.error.message}"
+        )
+    if events:
+        out.print("events:")
     for event in events:
-        out.print(f"  {event.seq:>4} {_when(event.created_at)} {event.type} {event.data or ''}")
+        out.print(
+            f"  {event.seq:>4} {_when(event.created_at)} {event.type}{_event_detail(event.data)}",
+            highlight=False,
+        )
+
+
+def _event_detail(data: dict[str, Any]) -> str:
+    if not data:
+        return ""
+    parts = []
+    for key, value in data.items():
+        text = f"{len(value)} item(s)" if isinstance(value, (dict, list)) else str(value)
+        parts.append(f"{key}={text[:80]}")
+    return "  " + " ".join(parts)
+
+
+def task_dict(task: TaskRecord) -> dict[str, Any]:
+    """A task as plain JSON-ready data (what `tasks --json` and `show --json` print)."""
+    return {
+        "id": task.id,
+        "status": str(task.status),
+        "current_step": str(task.current_step),
+        "goal": task.goal,
+        "roadmap_id": task.roadmap_id,
+        "progress_done": task.progress_done,
+        "progress_total": task.progress_total,
+        "error": asdict(task.error) if task.error else None,
+        "created_at": task.created_at.isoformat(),
+        "updated_at": task.updated_at.isoformat(),
+        "finished_at": task.finished_at.isoformat() if task.finished_at else None,
+    }
+
+
+def event_dict(event: EventRecord) -> dict[str, Any]:
+    """An event as plain JSON-ready data."""
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "data": event.data,
+        "created_at": event.created_at.isoformat(),
+    }
 
 
 def _when(moment: dt.datetime) -> str:

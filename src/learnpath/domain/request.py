@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from learnpath.domain.goal_text import parse_goal_numbers
 
 SUPPORTED_LANGUAGES = ("en", "zh", "es", "fr", "de", "ja", "pt")
 MAX_WEEKS = 520
@@ -43,6 +45,23 @@ class LearningRequest(BaseModel):
     preferences: list[ContentPreference] = Field(default_factory=list, max_length=4)
     language: str = Field(default="en", description="Output language (ISO 639-1)")
     review: bool = Field(default=False, description="Pause for human review of the curriculum")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_from_goal(cls, data: object) -> object:
+        """Fill weekly hours and duration from the goal's words when no field gives them."""
+        if not isinstance(data, dict) or not isinstance(data.get("goal"), str):
+            return data
+        said = parse_goal_numbers(data["goal"])
+        filled = dict(data)
+        if filled.get("hours_per_week") is None and said.hours_per_week is not None:
+            filled["hours_per_week"] = min(168, said.hours_per_week)
+        no_span = filled.get("weeks") is None and filled.get("deadline") is None
+        if no_span and said.weeks is not None:
+            filled["weeks"] = min(MAX_WEEKS, said.weeks)
+        if filled.get("hours_per_week") is None:
+            filled.pop("hours_per_week", None)
+        return filled
 
     @field_validator("language")
     @classmethod

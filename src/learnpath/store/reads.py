@@ -72,6 +72,24 @@ class ReadQueries(StoreBase):
             row, roadmap_id=row.roadmap_id, progress_done=done, progress_total=total
         )
 
+    async def task_ids_with_prefix(
+        self, prefix: str, user_id: str | None = None, *, limit: int = 10
+    ) -> list[str]:
+        """Ids of the tasks whose id starts with ``prefix`` (at most ``limit``), oldest first."""
+        cleaned = prefix.lower()
+        if not cleaned or any(ch not in "0123456789abcdef-" for ch in cleaned):
+            return []
+        async with self.read() as conn:
+            query = (
+                select(tasks.c.id)
+                .where(tasks.c.id.startswith(cleaned, autoescape=True))
+                .order_by(tasks.c.created_at, tasks.c.id)
+                .limit(limit)
+            )
+            if user_id is not None:
+                query = query.where(tasks.c.user_id == user_id)
+            return [str(row.id) for row in await conn.execute(query)]
+
     async def list_tasks(
         self,
         user_id: str | None,

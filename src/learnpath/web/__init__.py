@@ -8,16 +8,38 @@ HttpOnly cookie (or the local user when ``LEARNPATH_AUTH=none``).
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
+API_STATIC_DIR = Path(__file__).parent.parent / "api" / "static"
+
+
+def docs_page(title: str, openapi_url: str) -> str:
+    """The Swagger UI page: the package's own script and style, no inline script."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} - API docs</title>
+<link rel="stylesheet" href="/api-static/swagger-ui.css">
+</head>
+<body data-openapi-url="{escape(openapi_url)}">
+<div id="swagger-ui"></div>
+<script src="/api-static/swagger-ui-bundle.js"></script>
+<script src="/api-static/docs-init.js"></script>
+</body>
+</html>
+"""
 
 
 def mount(app: FastAPI) -> None:
-    """Add the web pages and ``/static`` to ``app``."""
+    """Add the web pages, ``/static`` and the offline API docs (``/docs``) to ``app``."""
     from learnpath.web.actions import router as actions_router
     from learnpath.web.live import router as live_router
     from learnpath.web.pages import router as pages_router
@@ -26,6 +48,12 @@ def mount(app: FastAPI) -> None:
     app.include_router(actions_router)
     app.include_router(live_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/api-static", StaticFiles(directory=API_STATIC_DIR), name="api-static")
+    page = docs_page(app.title, app.openapi_url or "/openapi.json")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(page)
 
 
 __all__ = ["mount"]

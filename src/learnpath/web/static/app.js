@@ -79,6 +79,8 @@
       renderTimeline(document.getElementById("timeline"), state.timeline);
       var done = state.progress.done, total = state.progress.total;
       text(document.getElementById("progress-count"), done + "/" + total);
+      var progressBox = document.getElementById("concept-progress");
+      if (progressBox) progressBox.hidden = !total;
       var bar = root.querySelector("#progress-bar .progress");
       if (bar) {
         bar.setAttribute("aria-valuenow", String(done));
