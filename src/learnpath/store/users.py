@@ -17,13 +17,37 @@ from learnpath.store.tables import learner_progress, roadmaps, users
 LOCAL_USER = "local"
 
 
+MAX_USER_NAME = 100
+
+
+class InvalidUserName(ValueError):
+    """A user name that is empty, padded with spaces, too long or holds control characters."""
+
+
+def check_user_name(name: str) -> str:
+    """Return `name` if it can name a user; otherwise raise `InvalidUserName` saying why."""
+    if not name.strip():
+        raise InvalidUserName("a user name must not be empty or only whitespace")
+    if name != name.strip():
+        raise InvalidUserName(f"user name {name!r} starts or ends with whitespace; remove it")
+    if len(name) > MAX_USER_NAME:
+        raise InvalidUserName(f"a user name has at most {MAX_USER_NAME} characters")
+    if not name.isprintable() or any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise InvalidUserName(f"user name {name!r} holds control or unprintable characters")
+    return name
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UserQueries(StoreBase):
     async def create_user(self, name: str, *, admin: bool = False) -> tuple[UserRecord, str]:
-        """Create a user; returns it with its token, which is shown once and never stored."""
+        """Create a user; returns it with its token, which is shown once and never stored.
+
+        Raises `InvalidUserName` for a name `check_user_name` refuses.
+        """
+        check_user_name(name)
         token = "lp_" + secrets.token_urlsafe(32)
         try:
             async with self.write() as tx:
