@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, gt=0)
     poll_seconds: float = Field(default=2.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)
+    crash_loop_limit: int = Field(default=5, ge=1)
     worker_concurrency: int = Field(default=500, ge=1)
     publish_deadline_seconds: float = Field(default=60.0, gt=0)
 

@@ -166,37 +166,38 @@ async def clocked(settings: Settings) -> AsyncIterator[tuple[Store, Clock]]:
         await store.close()
 
 
-async def test_lease_that_keeps_expiring_fails_after_max_attempts(
+async def test_lease_that_keeps_expiring_without_progress_fails_as_crash_loop(
     clocked: tuple[Store, Clock],
 ) -> None:
     store, clock = clocked
     user = await store.local_user()
     task, _ = await store.submit_task(user_id=user.id, request={"goal": "Learn Haskell"})
 
-    for attempt in (1, 2, 3):
-        lease = await store.claim_next_job(f"stalling-worker-{attempt}")
+    limit = store.crash_loop_limit
+    for run in range(1, limit + 1):
+        lease = await store.claim_next_job(f"stalling-worker-{run}")
         assert lease is not None
-        assert lease.attempt == attempt
+        assert lease.attempt == run
         assert await store.requeue_expired() == (0, 0), "requeued a live lease"
         clock.advance(31)
-        assert await store.requeue_expired() == ((1, 0) if attempt < 3 else (0, 1))
+        assert await store.requeue_expired() == ((1, 0) if run < limit else (0, 1))
 
     failed = await store.get_task(task.id)
     assert failed.status is TaskStatus.FAILED
     assert failed.error is not None
-    assert failed.error.code == "attempts_exhausted"
-    assert "3 times" in failed.error.message
-    assert "stalling-worker-3" in failed.error.message
+    assert failed.error.code == "worker_crash_loop"
+    assert f"{limit} times in a row" in failed.error.message
+    assert "step queued" in failed.error.message
     (job,) = await store.jobs_for_task(task.id)
-    assert (job.state, job.attempt) == ("failed", 3)
+    assert (job.state, job.attempt) == ("failed", limit)
     types = [e.type for e in await store.events_after(task.id)]
     assert types == [
         "task_created",
-        *["task_started", "task_requeued"] * 2,
+        *["task_started", "task_requeued"] * (limit - 1),
         "task_started",
         "task_failed",
     ]
-    assert (await store.queue_report()).recent_failures[0]["code"] == "attempts_exhausted"
+    assert (await store.queue_report()).recent_failures[0]["code"] == "worker_crash_loop"
 
     # Nothing runs it again by itself; a retry does, from the start, and completes.
     calls: list[int] = []

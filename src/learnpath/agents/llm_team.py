@@ -17,8 +17,6 @@ from learnpath.llm.models import AGENT_NAMES, OFFLINE, check_agent_models, model
 from learnpath.search.providers import link_checker_from, search_from
 from learnpath.settings import Settings
 
-MIN_OUTPUT_RETRIES = 2
-
 
 class LLMTeam:
     """The seven agents, each on its own (possibly shared) guarded model.
@@ -40,7 +38,7 @@ class LLMTeam:
         models = {name: model_for(settings, name, sleep=sleep) for name in AGENT_NAMES}
         for name, model in models.items():
             model.agent = name  # usage is counted per agent
-        retries = max(MIN_OUTPUT_RETRIES, settings.output_retries)
+        retries = settings.output_retries  # 0 means the model is never re-asked
         self._labels = sorted({m.display_name for m in models.values()})
         self._today = today
         self._search = search if search is not None else search_from(settings)

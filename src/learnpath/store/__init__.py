@@ -24,6 +24,7 @@ def open_store(settings: Settings, *, pool_size: int = 10) -> Store:
         make_engines(settings.resolved_database_url, pool_size=pool_size),
         lease_seconds=settings.lease_seconds,
         max_attempts=settings.max_attempts,
+        crash_loop_limit=settings.crash_loop_limit,
     )
 
 

@@ -61,6 +61,16 @@ def held(lease: Lease) -> Any:
     )
 
 
+async def mark_progress(tx: Tx, lease: Lease) -> None:
+    """Record that the lease's job committed work, in the caller's fenced transaction.
+
+    A lease that later expires after this is a recovery, not a crash at the same point.
+    """
+    await tx.conn.execute(
+        update(jobs).where(held(lease)).values(progress_seq=jobs.c.progress_seq + 1)
+    )
+
+
 @dataclass
 class Tx:
     """One open write transaction, with what to announce once it commits."""
@@ -113,11 +123,13 @@ class StoreBase:
         *,
         lease_seconds: float = 30.0,
         max_attempts: int = 3,
+        crash_loop_limit: int = 5,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.engines = engines
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
+        self.crash_loop_limit = crash_loop_limit
         self.clock = clock
         self.jobs_signal = Signal()
         self.events_signal = Signal()

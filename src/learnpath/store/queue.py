@@ -2,8 +2,12 @@
 
 Invariants (DESIGN §4): a job exists only once its task row is committed with it; a
 worker runs a job only while it holds the lease; every write for a job is fenced by
-the lease token; an expired lease is requeued with attempt+1 or, past the last
-attempt, fails its task with a reason that says so.
+the lease token. An expired lease is a worker's death, not the task's fault: it is
+requeued as the next run (``attempt`` numbers the runs; it is not a budget). When the
+task committed progress (a step or a content item) since its last claim it is a
+recovery; when it dies at the same point with no progress ``crash_loop_limit`` times in
+a row it is a poison task and is failed with ``worker_crash_loop``, naming the step and
+item where it keeps dying.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from learnpath.domain.content import ContentStatus
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.base import Conflict, Lease, StoreBase, Tx, held
 from learnpath.store.records import JobRecord, TaskRecord
-from learnpath.store.tables import jobs, step_runs, tasks
+from learnpath.store.tables import concept_content, jobs, step_runs, tasks
 
 
 class QueueQueries(StoreBase):
@@ -135,6 +140,7 @@ class QueueQueries(StoreBase):
                         lease_token=token,
                         lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds),
                         claimed_at=tx.now,
+                        claimed_progress=jobs.c.progress_seq,
                     )
                     .returning(jobs.c.id, jobs.c.task_id, jobs.c.attempt)
                 )
@@ -204,9 +210,12 @@ class QueueQueries(StoreBase):
         await tx.append_event(task_id, event, {"status": TaskStatus.PENDING, **data})
 
     async def requeue_expired(self, *, limit: int = 500) -> tuple[int, int]:
-        """Recover jobs whose lease expired: requeue them, or fail them past max attempts.
+        """Recover jobs whose lease expired: requeue them, or fail a crash-looping task.
 
-        Returns (requeued, failed). Safe to run from many processes at once.
+        A death after committed progress resets the crash streak; a death without
+        progress extends it, and ``crash_loop_limit`` deaths at the same point fail the
+        task with ``worker_crash_loop``; ``max_attempts`` plays no part here. Returns
+        (requeued, failed). Safe to run from many processes at once.
         """
         requeued = failed = 0
         async with self.write() as tx:
@@ -216,8 +225,11 @@ class QueueQueries(StoreBase):
                         jobs.c.id,
                         jobs.c.task_id,
                         jobs.c.attempt,
-                        jobs.c.max_attempts,
                         jobs.c.lease_owner,
+                        jobs.c.progress_seq,
+                        jobs.c.claimed_progress,
+                        jobs.c.recoveries,
+                        jobs.c.crash_streak,
                     )
                     .where(jobs.c.state == "running", jobs.c.lease_expires_at < tx.now)
                     .order_by(jobs.c.id)
@@ -226,53 +238,92 @@ class QueueQueries(StoreBase):
                 )
             ).all()
             for job in expired:
-                reason = f"the worker {job.lease_owner} stopped renewing its lease (attempt {job.attempt})"
+                point = await self._crash_point(tx, job.task_id)
+                progressed = job.progress_seq > job.claimed_progress
+                streak = 1 if progressed else job.crash_streak + 1
+                reason = f"the worker {job.lease_owner} stopped renewing its lease at {point}"
                 await close_open_runs(tx, job.id, "worker_lost", reason)
-                if job.attempt < job.max_attempts:
-                    await tx.conn.execute(
-                        update(jobs)
-                        .where(jobs.c.id == job.id)
-                        .values(
-                            state="queued",
-                            attempt=job.attempt + 1,
-                            lease_owner=None,
-                            lease_token=None,
-                            lease_expires_at=None,
-                            published_at=None,
-                            available_at=tx.now,
-                            last_error=reason,
-                        )
-                    )
-                    await self._back_to_pending(
-                        tx,
-                        job.task_id,
-                        "task_requeued",
-                        {"attempt": job.attempt + 1, "reason": reason},
-                    )
-                    requeued += 1
-                else:
-                    await self._exhaust(tx, job.id, job.task_id, job.max_attempts, reason)
+                if streak >= self.crash_loop_limit:
+                    await self._crash_loop(tx, job.id, job.task_id, streak, point, reason)
                     failed += 1
+                    continue
+                await tx.conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job.id)
+                    .values(
+                        state="queued",
+                        attempt=job.attempt + 1,
+                        lease_owner=None,
+                        lease_token=None,
+                        lease_expires_at=None,
+                        published_at=None,
+                        available_at=tx.now,
+                        last_error=reason,
+                        recoveries=job.recoveries + 1,
+                        crash_streak=streak,
+                        crash_point=point,
+                    )
+                )
+                await self._back_to_pending(
+                    tx,
+                    job.task_id,
+                    "task_requeued",
+                    {
+                        "attempt": job.attempt + 1,
+                        "reason": reason,
+                        "recovery": job.recoveries + 1,
+                        "progressed": progressed,
+                    },
+                )
+                requeued += 1
             if requeued:
                 await tx.announce_job()
         return requeued, failed
 
-    async def _exhaust(
-        self, tx: Tx, job_id: int, task_id: str, max_attempts: int, reason: str
+    async def _crash_point(self, tx: Tx, task_id: str) -> str:
+        """Where the task's worker was: its step and, while generating content, the item."""
+        step = (
+            await tx.conn.execute(select(tasks.c.current_step).where(tasks.c.id == task_id))
+        ).scalar_one()
+        item = (
+            await tx.conn.execute(
+                select(concept_content.c.concept_id, concept_content.c.kind)
+                .where(
+                    concept_content.c.roadmap_id == task_id,
+                    concept_content.c.status == ContentStatus.PENDING,
+                )
+                .order_by(concept_content.c.id)
+                .limit(1)
+            )
+        ).first()
+        if step == Step.CONTENT_GENERATION and item is not None:
+            return f"step {step}, concept {item.concept_id} ({item.kind})"
+        return f"step {step}"
+
+    async def _crash_loop(
+        self, tx: Tx, job_id: int, task_id: str, streak: int, point: str, reason: str
     ) -> None:
         message = (
-            f"The task was started {max_attempts} times and its worker stopped each time "
-            f"(last: {reason}). Check the workers' logs, then retry the task."
+            f"The task's worker died {streak} times in a row at {point} without saving any "
+            "progress, so the task keeps crashing its worker there. Check the workers' logs "
+            "for that step and item, then retry the task."
         )
         await tx.conn.execute(
             update(jobs)
             .where(jobs.c.id == job_id)
-            .values(state="failed", finished_at=tx.now, lease_token=None, last_error=reason)
+            .values(
+                state="failed",
+                finished_at=tx.now,
+                lease_token=None,
+                last_error=reason,
+                crash_streak=streak,
+                crash_point=point,
+            )
         )
         step = (
             await tx.conn.execute(select(tasks.c.current_step).where(tasks.c.id == task_id))
         ).scalar_one()
-        await mark_task_failed(tx, task_id, step, "attempts_exhausted", message)
+        await mark_task_failed(tx, task_id, step, "worker_crash_loop", message)
 
     async def republish_stale(self, deadline_seconds: float) -> int:
         """Mark queued jobs published but unclaimed past the deadline for publishing again."""

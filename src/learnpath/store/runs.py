@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select, update
 
 from learnpath.domain.content import ContentKind, ContentStatus
 from learnpath.domain.task import Step, TaskStatus
-from learnpath.store.base import Lease, StoreBase, Tx
+from learnpath.store.base import Lease, StoreBase, Tx, mark_progress
 from learnpath.store.queue import close_open_runs, mark_task_failed
 from learnpath.store.records import ContentItem, RoadmapRecord, TaskRecord
 from learnpath.store.tables import (
@@ -214,6 +214,7 @@ class RunQueries(StoreBase):
         self, tx: Tx, lease: Lease, run_id: int, usage: Usage, next_step: Step, **data: Any
     ) -> None:
         step = await self._close_run(tx, run_id, usage)
+        await mark_progress(tx, lease)
         await tx.conn.execute(
             update(tasks).where(tasks.c.id == lease.task_id).values(current_step=next_step)
         )
@@ -402,6 +403,7 @@ class RunQueries(StoreBase):
                     updated_at=tx.now,
                 )
             )
+            await mark_progress(tx, lease)
             outcome = await self._concept_outcome(tx, item.roadmap_id, item.concept_id)
             if outcome.concept_done or outcome.concept_failed:
                 event = "concept_completed" if outcome.concept_done else "concept_failed"

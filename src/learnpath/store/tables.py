@@ -126,6 +126,14 @@ jobs = Table(
     Column("claimed_at", UTCDateTime()),
     Column("finished_at", UTCDateTime()),
     Column("last_error", Text),
+    # Crash budget: progress_seq is bumped with every committed step or content item;
+    # claimed_progress is its value at the last claim; a lease that expires with no
+    # progress since then adds to crash_streak, and crash_point says where it died.
+    Column("progress_seq", Integer, nullable=False, server_default=text("0")),
+    Column("claimed_progress", Integer, nullable=False, server_default=text("0")),
+    Column("recoveries", Integer, nullable=False, server_default=text("0")),
+    Column("crash_streak", Integer, nullable=False, server_default=text("0")),
+    Column("crash_point", Text),
     _created(),
     # The claim query only ever scans runnable jobs: keep that scan small as the table grows.
     Index(
