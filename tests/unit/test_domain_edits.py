@@ -448,7 +448,7 @@ def _valid_op(data: st.DataObject, fw: Framework) -> EditOp:
             draft = data.draw(
                 st.builds(StageDraft, name=st.just("S"), modules=st.lists(module_draft, max_size=2))
             )
-            return AddStage(stage=draft, position=position)
+            return AddStage(op="add_stage", stage=draft, position=position)
         case "add_module":
             module = data.draw(
                 st.builds(
@@ -456,32 +456,41 @@ def _valid_op(data: st.DataObject, fw: Framework) -> EditOp:
                 )
             )
             return AddModule(
-                stage_id=data.draw(st.sampled_from(stages)), module=module, position=position
+                op="add_module",
+                stage_id=data.draw(st.sampled_from(stages)),
+                module=module,
+                position=position,
             )
         case "add_concept":
             return AddConcept(
+                op="add_concept",
                 module_id=data.draw(st.sampled_from(modules)),
                 concept=data.draw(concept_draft),
                 position=position,
             )
         case "rename":
-            return Rename(target_id=data.draw(st.sampled_from(fw.all_ids())), name="Renamed")
+            return Rename(
+                op="rename", target_id=data.draw(st.sampled_from(fw.all_ids())), name="Renamed"
+            )
         case "remove":
-            return Remove(target_id=data.draw(st.sampled_from(fw.all_ids())))
+            return Remove(op="remove", target_id=data.draw(st.sampled_from(fw.all_ids())))
         case "move_module":
             return Move(
+                op="move",
                 target_id=data.draw(st.sampled_from(modules)),
                 new_parent_id=data.draw(st.sampled_from(stages)),
                 position=position,
             )
         case "move_concept":
             return Move(
+                op="move",
                 target_id=data.draw(st.sampled_from(concepts)),
                 new_parent_id=data.draw(st.sampled_from(modules)),
                 position=position,
             )
         case _:
             return UpdateConcept(
+                op="update",
                 target_id=data.draw(st.sampled_from(concepts)),
                 prerequisites=data.draw(some_prereqs),
                 estimated_hours=1.5,

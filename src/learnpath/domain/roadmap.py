@@ -295,14 +295,14 @@ class StageDraft(BaseModel):
 
 class AddStage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    op: Literal["add_stage"] = "add_stage"
+    op: Literal["add_stage"]
     stage: StageDraft
     position: int | None = Field(default=None, ge=0)
 
 
 class AddModule(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    op: Literal["add_module"] = "add_module"
+    op: Literal["add_module"]
     stage_id: str
     module: ModuleDraft
     position: int | None = Field(default=None, ge=0)
@@ -310,7 +310,7 @@ class AddModule(BaseModel):
 
 class AddConcept(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    op: Literal["add_concept"] = "add_concept"
+    op: Literal["add_concept"]
     module_id: str
     concept: ConceptDraft
     position: int | None = Field(default=None, ge=0)
@@ -318,13 +318,13 @@ class AddConcept(BaseModel):
 
 class Remove(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    op: Literal["remove"] = "remove"
+    op: Literal["remove"]
     target_id: str
 
 
 class Rename(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    op: Literal["rename"] = "rename"
+    op: Literal["rename"]
     target_id: str
     name: str = Field(min_length=1, max_length=200)
 
@@ -333,7 +333,7 @@ class Move(BaseModel):
     """Move a module to another stage, or a concept to another module."""
 
     model_config = ConfigDict(extra="forbid")
-    op: Literal["move"] = "move"
+    op: Literal["move"]
     target_id: str
     new_parent_id: str
     position: int | None = Field(default=None, ge=0)
@@ -341,7 +341,7 @@ class Move(BaseModel):
 
 class UpdateConcept(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    op: Literal["update"] = "update"
+    op: Literal["update"]
     target_id: str
     description: str | None = Field(default=None, max_length=2000)
     estimated_hours: float | None = Field(default=None, gt=0, le=200)

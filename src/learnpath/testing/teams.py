@@ -93,7 +93,11 @@ class TinyTeam:
         await self._call("edit", feedback)
         return EditPlan(
             operations=[
-                Rename(target_id=framework.stages[0].id, name=f"Stage 1 ({feedback or 'fixed'})")
+                Rename(
+                    op="rename",
+                    target_id=framework.stages[0].id,
+                    name=f"Stage 1 ({feedback or 'fixed'})",
+                )
             ],
             rationale="tiny edit",
         )
