@@ -134,6 +134,8 @@ def test_task_commands_and_doctor(cli_env: dict[str, str]) -> None:
     assert doctor.exit_code == 0, doctor.stdout
     report = json.loads(doctor.stdout)
     assert report["healthy"] and report["queue"]["jobs_by_state"].get("queued") == 1
+    recoveries = next(c for c in report["checks"] if c["name"] == "recoveries")
+    assert recoveries["detail"].startswith("0 worker death(s) recovered")
     canceled = runner.invoke(app, ["cancel", task_id])
     assert canceled.exit_code == 0 and "canceled" in canceled.stdout
     assert runner.invoke(app, ["retry", task_id]).exit_code == 1

@@ -137,3 +137,22 @@ async def test_crash_budget_migration_adds_and_removes_its_columns(
             assert "crash_streak" not in columns
     finally:
         await engine.dispose()
+
+
+async def test_doctor_report_counts_recoveries_and_says_why(
+    clocked: tuple[Store, Clock],
+) -> None:
+    store, clock = clocked
+    user = await store.local_user()
+    first, _ = await store.submit_task(user_id=user.id, request={"goal": "Learn Haskell"})
+    await store.submit_task(user_id=user.id, request={"goal": "Learn Rust"})
+    assert (await store.queue_report()).recoveries == 0
+
+    await die(store, clock, "worker-a")  # the oldest job: first's
+    await die(store, clock, "worker-b")  # first's again (requeued, still the oldest)
+    report = await store.queue_report()
+
+    assert report.recoveries == 2
+    assert report.recovered_tasks == 1
+    assert report.recent_recoveries[0]["task_id"] == first.id
+    assert "worker-b" in report.recent_recoveries[0]["reason"]

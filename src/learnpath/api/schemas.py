@@ -256,6 +256,11 @@ class DiagnosticsOut(BaseModel):
     recent_failures: list[dict[str, Any]]
     step_durations: dict[str, dict[str, float]]
     model_usage: dict[str, int]
+    recoveries: int = Field(description="Worker deaths the queue recovered from")
+    recovered_tasks: int = Field(description="Tasks that had at least one recovery")
+    recent_recoveries: list[dict[str, Any]] = Field(
+        description="The latest recovered jobs: task id, recoveries and the last reason"
+    )
     cluster: dict[str, Any] | None = Field(
         default=None, description="Celery mode: broker, queues, live workers and a verdict"
     )

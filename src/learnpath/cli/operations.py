@@ -138,6 +138,18 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
                     "" if cluster.healthy else CLUSTER_HINT,
                 )
             )
+        report.checks.append(
+            Check(
+                "recoveries",
+                True,
+                f"{queue.recoveries} worker death(s) recovered on {queue.recovered_tasks} task(s)"
+                + (
+                    f"; latest: {queue.recent_recoveries[0]['reason']}"
+                    if queue.recent_recoveries
+                    else ""
+                ),
+            )
+        )
         failures = len(queue.recent_failures)
         report.checks.append(
             Check(

@@ -25,6 +25,10 @@ class QueueReport:
     model_usage: dict[str, int] = field(default_factory=dict)
     model_attempts: dict[str, dict[str, int]] = field(default_factory=dict)
     agent_tokens: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Worker deaths the queue recovered from: how many, on how many tasks, and the latest why.
+    recoveries: int = 0
+    recovered_tasks: int = 0
+    recent_recoveries: list[dict[str, Any]] = field(default_factory=list)
 
 
 class DiagnosticQueries(StoreBase):
@@ -114,6 +118,22 @@ class DiagnosticQueries(StoreBase):
                     ).group_by(model_usage.c.agent, model_usage.c.outcome)
                 )
             ).all()
+            recovered = (
+                await conn.execute(
+                    select(
+                        func.coalesce(func.sum(jobs.c.recoveries), 0),
+                        func.count(func.distinct(jobs.c.task_id)),
+                    ).where(jobs.c.recoveries > 0)
+                )
+            ).one()
+            recovery_rows = (
+                await conn.execute(
+                    select(jobs.c.task_id, jobs.c.recoveries, jobs.c.last_error)
+                    .where(jobs.c.recoveries > 0)
+                    .order_by(jobs.c.id.desc())
+                    .limit(failures)
+                )
+            ).all()
         model_attempts: dict[str, dict[str, int]] = {}
         agent_tokens: dict[str, dict[str, int]] = {}
         for agent, outcome, count, tokens_in, tokens_out in attempts:
@@ -151,4 +171,10 @@ class DiagnosticQueries(StoreBase):
             },
             model_attempts=model_attempts,
             agent_tokens=agent_tokens,
+            recoveries=int(recovered[0]),
+            recovered_tasks=int(recovered[1]),
+            recent_recoveries=[
+                {"task_id": r.task_id, "recoveries": int(r.recoveries), "reason": r.last_error}
+                for r in recovery_rows
+            ],
         )
