@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from learnpath.store import Conflict, NotFound
+from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
 from learnpath.workflow.review import InvalidEdits
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,30 @@ async def _on_invalid_edits(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, "invalid_edits", str(exc))
 
 
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that cannot be reached is a 503 to retry, logged once per outage.
+
+    Registered for the database and network error classes themselves (not ``Exception``),
+    so the framework handles them here and does not log a traceback per request.
+    """
+    if not is_database_outage(exc):
+        return await _on_unexpected(request, exc)
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None:
+        runtime.store.outage.failed(exc)
+    return database_unavailable()
+
+
+def database_unavailable() -> JSONResponse:
+    return problem(
+        503,
+        "database_unavailable",
+        "the database cannot be reached right now; try again in a few seconds "
+        "(a submit with an Idempotency-Key is safe to repeat)",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     reference = uuid.uuid4().hex[:12]
     log.error(
@@ -182,6 +208,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _on_not_found)
     app.add_exception_handler(Conflict, _on_conflict)
     app.add_exception_handler(InvalidEdits, _on_invalid_edits)
+    for database_error in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError):
+        app.add_exception_handler(database_error, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

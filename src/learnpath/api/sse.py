@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from learnpath.store import Store
+from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
 from learnpath.store.records import EventRecord
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,14 @@ async def task_events(
     try:
         async for chunk in _follow(store, task_id, after, already_finished, timing):
             yield chunk
-    except Exception:
+    except Exception as exc:
         # The response has started: end the stream; the client reconnects with its
         # Last-Event-ID and misses nothing.
-        log.exception("event stream of task %s failed", task_id)
+        if not is_database_outage(exc):
+            log.exception("event stream of task %s failed", task_id)
+            return
+        store.outage.failed(exc)
+        yield f"retry: {RETRY_AFTER_SECONDS * 1000}\n: the database is unavailable; reconnect\n\n"
 
 
 async def _follow(

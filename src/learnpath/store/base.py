@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.store.engine import Engines
+from learnpath.store.outage import OutageLog
 from learnpath.store.signals import Signal
 from learnpath.store.tables import jobs, task_events, tasks
 
@@ -133,6 +134,7 @@ class StoreBase:
         self.clock = clock
         self.jobs_signal = Signal()
         self.events_signal = Signal()
+        self.outage = OutageLog()  # callers report failures; any round trip that works ends it
 
     @property
     def is_postgres(self) -> bool:
@@ -143,6 +145,7 @@ class StoreBase:
         async with self.engines.writer.begin() as conn:
             tx = Tx(conn=conn, now=self.clock(), postgres=self.is_postgres)
             yield tx
+        self.outage.succeeded()
         if tx.jobs_queued:
             self.jobs_signal.notify()
         if tx.event_tasks:
@@ -152,6 +155,7 @@ class StoreBase:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.engines.reader.connect() as conn:
             yield conn
+        self.outage.succeeded()
 
     @asynccontextmanager
     async def fenced(self, lease: Lease) -> AsyncIterator[Tx]:

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from learnpath.store import Conflict, NotFound
+from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
 from learnpath.web.markdown import render_markdown
 from learnpath.web.session import (
     CSRF_FIELD,
@@ -129,7 +130,19 @@ class PageRoute(APIRoute):
                     "The address has a value learnpath cannot use.",
                     "Go back and follow a link from the page instead of editing the address.",
                 )
-            except Exception:
+            except Exception as exc:
+                if is_database_outage(exc):
+                    request.app.state.runtime.store.outage.failed(exc)
+                    page = error_page(
+                        request,
+                        503,
+                        "learnpath is briefly unavailable",
+                        "Its database cannot be reached right now.",
+                        "Wait a few seconds, then reload the page (or go back and send the form "
+                        "again): everything works as soon as the database is back.",
+                    )
+                    page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                    return page
                 log.exception("web page %s failed", request.url.path)
                 return error_page(
                     request,
