@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from learnpath.store import Conflict, NotFound
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
-from learnpath.workflow.review import InvalidEdits
+from learnpath.workflow.review import BlockingIssues, InvalidEdits
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,9 @@ async def _on_not_found(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_conflict(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
+    if isinstance(exc, BlockingIssues):
+        issues = [issue.model_dump(mode="json") for issue in exc.issues]
+        return problem(409, exc.code, str(exc), issues=issues)
     return problem(409, exc.code, str(exc))
 
 

@@ -38,7 +38,7 @@ from learnpath.settings import Settings
 from learnpath.store import Conflict, Store
 from learnpath.store.records import EventRecord, UserRecord
 from learnpath.store.users import LOCAL_USER
-from learnpath.workflow.review import ReviewDecision, submit_review
+from learnpath.workflow.review import BlockingIssues, ReviewDecision, submit_review
 
 STEP_LABELS = {
     Step.INTENT_ANALYSIS: "Analysing your goal",
@@ -262,12 +262,19 @@ async def _review(
             f"or `learnpath reject {task_id} -f ...`",
             code=EXIT_REVIEW,
         )
-    answer = await asyncio.to_thread(_ask_decision, task_id)
-    if answer is None:
-        decision = ReviewDecision(decision="approve")
-    else:
-        decision = ReviewDecision(decision="reject", feedback=answer)
-    await submit_review(store, task_id, user_id, decision)
+    while True:
+        answer = await asyncio.to_thread(_ask_decision, task_id)
+        if answer is None:
+            decision = ReviewDecision(decision="approve")
+        else:
+            decision = ReviewDecision(decision="reject", feedback=answer)
+        try:
+            await submit_review(store, task_id, user_id, decision)
+            return
+        except BlockingIssues as exc:
+            for issue in exc.issues:
+                err.print(f"[red]blocking issue:[/] {issue.message}")
+            err.print("This roadmap cannot be approved as it is: reject it with feedback.")
 
 
 def _ask_decision(task_id: str) -> str | None:

@@ -33,7 +33,12 @@ from learnpath.web.session import (
     set_cookie,
     usable_token,
 )
-from learnpath.workflow.review import InvalidEdits, ReviewDecision, submit_review
+from learnpath.workflow.review import (
+    BlockingIssues,
+    InvalidEdits,
+    ReviewDecision,
+    submit_review,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 VisitorDep = Annotated[Visitor, Depends(current_visitor)]
@@ -88,7 +93,7 @@ async def review(request: Request, task_id: str, visitor: VisitorDep) -> Respons
         error = "; ".join(m[:1].upper() + m[1:] for m in messages) + "."
         if form.get("decision") not in ("approve", "reject"):
             error = "Choose Approve, or Reject with feedback."
-    except InvalidEdits as exc:
+    except (InvalidEdits, BlockingIssues) as exc:
         error = str(exc)
     if not error:
         return redirect(f"/tasks/{task_id}")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import (
     EditError,
     EditOp,
     Framework,
-    Severity,
+    Issue,
     apply_edits,
     structural_issues,
 )
@@ -32,7 +31,40 @@ class ReviewDecision(BaseModel):
 
 
 class InvalidEdits(ValueError):
-    """The reviewer's edits name unknown ids or leave the roadmap structurally broken."""
+    """The reviewer's edits name unknown ids or cannot be applied."""
+
+
+#: Structural issues no one can approve: content cannot be written for such a roadmap.
+#: (An hour budget overrun is an error the validator repairs, but a reviewer may accept it.)
+BLOCKING_CODES = frozenset(
+    {
+        "empty_framework",
+        "empty_stage",
+        "empty_module",
+        "duplicate_id",
+        "unknown_prerequisite",
+        "self_prerequisite",
+        "prerequisite_cycle",
+    }
+)
+
+
+class BlockingIssues(Conflict):
+    """Approval refused: the roadmap (after the reviewer's edits) has blocking issues."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        listed = "; ".join(issue.message for issue in issues[:10])
+        super().__init__(
+            f"the roadmap cannot be approved as it is: {listed} "
+            "Reject it with feedback (or approve with edits that fix this); nothing was changed.",
+            code="roadmap_has_blocking_issues",
+        )
+        self.issues = issues
+
+
+def blocking_issues(framework: Framework) -> list[Issue]:
+    """The issues of ``framework`` that make approving it impossible."""
+    return [i for i in structural_issues(framework, hour_budget=1e9) if i.code in BLOCKING_CODES]
 
 
 async def submit_review(store: Store, task_id: str, user_id: str, decision: ReviewDecision) -> None:
@@ -44,23 +76,22 @@ async def submit_review(store: Store, task_id: str, user_id: str, decision: Revi
             code="not_waiting_for_review",
         )
     edited = None
-    if decision.edits:
-        if task.roadmap_id is None:
-            raise InvalidEdits("the task has no roadmap to edit yet")
+    current = None
+    if task.roadmap_id is not None:
         roadmap = await store.get_roadmap(task.roadmap_id, user_id)
+        current = Framework.model_validate(roadmap.framework)
+    if decision.edits:
+        if current is None:
+            raise InvalidEdits("the task has no roadmap to edit yet")
         try:
-            edited = apply_edits(Framework.model_validate(roadmap.framework), decision.edits)
+            edited = apply_edits(current, decision.edits)
         except EditError as exc:
             raise InvalidEdits(str(exc)) from exc
-        if decision.decision == "approve":
-            request = LearningRequest.model_validate(task.request)
-            errors = [
-                issue.message
-                for issue in structural_issues(edited, request.hour_budget(task.created_at.date()))
-                if issue.severity is Severity.ERROR
-            ]
-            if errors:
-                raise InvalidEdits("the edited roadmap is not valid: " + "; ".join(errors[:5]))
+    if decision.decision == "approve":
+        approved = edited or current
+        blocking = blocking_issues(approved) if approved is not None else []
+        if blocking:
+            raise BlockingIssues(blocking)
     await store.decide_review(
         task_id,
         user_id,
