@@ -125,6 +125,16 @@ async def test_editor_plan_naming_unknown_ids_is_sent_back() -> None:
     assert plan.operations[0].target_id == "c2"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("retries", [0, 2])
+async def test_editor_keeps_the_last_plan_when_re_asks_run_out(retries: int) -> None:
+    always_unknown = {"operations": [{"op": "remove", "target_id": "c404"}]}
+    agent = editor.build(guarded(tool_answer(always_unknown)), retries)
+    with track_usage() as tally:
+        plan = await editor.plan_edits(agent, REQUEST, framework(), [], "drop it", TODAY)
+    assert tally.requests == retries + 1  # no re-ask at all with 0
+    assert plan.operations[0].target_id == "c404"  # type: ignore[union-attr]
+
+
 async def test_quiz_with_too_few_questions_is_sent_back() -> None:
     one = {"questions": [{"question": "Q?", "options": ["a", "b"], "answer": 0}]}
     three = {"questions": one["questions"] * 3}

@@ -1,7 +1,9 @@
 """Editor agent: edit operations (by id) that fix the issues and/or the reviewer's feedback.
 
 The plan is checked against the framework before it is accepted: operations naming ids that
-do not exist are sent back to the model to correct (an output retry).
+do not exist are sent back to the model to correct (an output retry) while re-asks remain;
+the last answer is kept, and the workflow applies the operations that fit and records the
+ones it skipped, instead of failing the step over a few bad ids.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ def build(model: GuardedModel, output_retries: int) -> StructuredAgent[EditPlan]
 
     @agent.agent.output_validator
     def _applies(ctx: RunContext[Framework], plan: EditPlan) -> EditPlan:
+        # While re-asks remain, send a plan naming unknown ids back; the last answer is
+        # accepted as it is, and the workflow applies what fits and records what it skipped.
+        if ctx.retry >= ctx.max_retries:
+            return plan
         try:
             apply_edits(ctx.deps, plan.operations)
         except EditError as exc:
