@@ -83,7 +83,7 @@ EN: dict[str, str] = {
     "offline.task": "This task runs on the built-in offline model: the curriculum and the "
     "content are deterministic sample content, not advice from a real language model.",
     "offline.howto": "To generate real content, set {model} (for example {example} with "
-    "{key}) and generate the roadmap again.",
+    "{api_key}) and generate the roadmap again.",
     "generic.hours": "{hours} h",
     "generic.optional": "(optional)",
     "generic.what_to_do": "What to do:",
@@ -339,7 +339,7 @@ ZH: dict[str, str] = {
     "并非来自真实语言模型的建议。",
     "offline.task": "此任务使用内置的离线模型:课程结构和内容都是确定性的示例内容,"
     "并非来自真实语言模型的建议。",
-    "offline.howto": "如需生成真实内容,请设置 {model}(例如 {example},并设置 {key}),"
+    "offline.howto": "如需生成真实内容,请设置 {model}(例如 {example},并设置 {api_key}),"
     "然后重新生成路线图。",
     "generic.hours": "{hours} 小时",
     "generic.optional": "(可选)",

@@ -57,7 +57,7 @@ def _language(context: Context) -> str:
 
 
 @pass_context
-def _t(context: Context, key: str, **params: object) -> Markup:
+def _t(context: Context, key: str, /, **params: object) -> Markup:
     """The catalog text of ``key`` in the page's UI language, escaped.
 
     Parameters are escaped too, unless they are ``Markup`` (a ``<code>`` from a template).
