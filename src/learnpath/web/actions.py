@@ -18,6 +18,7 @@ from learnpath.identity import resolve_user
 from learnpath.settings import AuthMode
 from learnpath.store import NotFound
 from learnpath.web.forms import parse_roadmap_form
+from learnpath.web.i18n import LANGUAGE_COOKIE, UI_LANGUAGES, translate, ui_language
 from learnpath.web.pages import task_context
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import (
@@ -92,7 +93,7 @@ async def review(request: Request, task_id: str, visitor: VisitorDep) -> Respons
         messages = (e["msg"].removeprefix("Value error, ") for e in exc.errors())
         error = "; ".join(m[:1].upper() + m[1:] for m in messages) + "."
         if form.get("decision") not in ("approve", "reject"):
-            error = "Choose Approve, or Reject with feedback."
+            error = translate(ui_language(request), "review.choose")
     except (InvalidEdits, BlockingIssues) as exc:
         error = str(exc)
     if not error:
@@ -163,9 +164,10 @@ async def regenerate(
     if len(instructions) > MAX_INSTRUCTIONS:
         raise PageError(
             422,
-            "The instructions are too long",
-            f"Instructions can be at most {MAX_INSTRUCTIONS} characters.",
-            "Go back, shorten them and submit again.",
+            "error.instructions.title",
+            "error.instructions.message",
+            "error.instructions.hint",
+            {"limit": MAX_INSTRUCTIONS},
         )
     store = runtime_of(request).store
     roadmap = await store.get_roadmap(roadmap_id, visitor.user.id)
@@ -184,11 +186,11 @@ async def login(request: Request) -> Response:
     usable = usable_token(token)
     user = await resolve_user(runtime.store, runtime.settings, usable) if usable else None
     if user is None:
+        language = ui_language(request)
         error = (
-            "That token is not valid. Paste the whole token printed by "
-            "`learnpath user create NAME`, or ask your administrator for a new one."
+            translate(language, "login.invalid", command="`learnpath user create NAME`")
             if token
-            else "Paste your access token to sign in."
+            else translate(language, "login.missing")
         )
         return render(request, "login.html", {"next": target, "error": error}, status=401)
     response = redirect(target)
@@ -201,4 +203,22 @@ async def logout(request: Request) -> Response:
     await checked_form(request)
     response = redirect("/login")
     response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    """The language switch: remember the chosen UI language in a cookie, then go back."""
+    form = await checked_form(request)
+    chosen = str(form.get("lang") or "")
+    response = redirect(safe_next(str(form.get("next") or "")))
+    if chosen in UI_LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
     return response

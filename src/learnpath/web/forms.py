@@ -11,21 +11,12 @@ from starlette.datastructures import FormData
 
 from learnpath.domain.request import SUPPORTED_LANGUAGES, ContentPreference, LearningRequest, Level
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "zh": "Chinese",
-    "es": "Spanish",
-    "fr": "French",
-    "de": "German",
-    "ja": "Japanese",
-    "pt": "Portuguese",
-}
 TEXT_FIELDS = ("goal", "level", "hours_per_week", "deadline", "weeks", "background", "tech_stack")
 
 
 @dataclass
 class RoadmapForm:
-    """The form's values as typed (strings), and an error message per field."""
+    """The form's values as typed (strings), and an error per field (a catalog key)."""
 
     values: dict[str, Any] = field(
         default_factory=lambda: {
@@ -46,7 +37,7 @@ class RoadmapForm:
 
     levels = tuple(level.value for level in Level)
     preferences = tuple(p.value for p in ContentPreference)
-    languages = tuple((code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES)
+    languages = SUPPORTED_LANGUAGES
 
 
 def parse_roadmap_form(form: FormData) -> tuple[RoadmapForm, LearningRequest | None]:
@@ -75,9 +66,9 @@ def parse_roadmap_form(form: FormData) -> tuple[RoadmapForm, LearningRequest | N
         if typed.values["deadline"]:
             data["deadline"] = typed.values["deadline"]
             if _past(typed.values["deadline"]):
-                typed.errors["deadline"] = "The deadline is in the past; pick a future date."
+                typed.errors["deadline"] = "form.deadline_past"
         else:
-            typed.errors["deadline"] = "Pick a date, or choose a number of weeks instead."
+            typed.errors["deadline"] = "form.deadline_missing"
     elif typed.values["weeks"]:
         data["weeks"] = typed.values["weeks"]
 
@@ -103,12 +94,11 @@ def _past(value: str) -> bool:
 def _message(name: str, error: Any) -> str:
     kind = error.get("type", "")
     if name == "goal" and kind in ("string_too_short", "missing"):
-        return "Describe your goal in a few words (at least 3 characters)."
+        return "form.goal_short"
     if name == "hours_per_week":
-        return "Enter a whole number of hours per week between 1 and 168."
+        return "form.hours"
     if name == "weeks":
-        return "Enter a whole number of weeks between 1 and 520."
+        return "form.weeks"
     if name == "deadline":
-        return "Enter a valid date (YYYY-MM-DD)."
-    message = str(error.get("msg", "This value is not valid."))
-    return message.removeprefix("Value error, ")
+        return "form.deadline_invalid"
+    return "form.invalid"

@@ -10,11 +10,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from learnpath.domain.task import TaskStatus
 from learnpath.settings import AuthMode
 from learnpath.web.forms import RoadmapForm
+from learnpath.web.i18n import ui_language
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
 from learnpath.web.views import concept_views, open_issues, task_json, timeline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+#: The task page shows the latest events; the live stream continues after the last one.
+SHOWN_EVENTS = 30
 VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 
 
@@ -48,11 +51,15 @@ async def task_context(request: Request, visitor: Visitor, task_id: str) -> dict
     task = await store.get_task(task_id, visitor.user.id)
     runs = await store.step_runs(task.id)
     events = await store.events_after(task.id, 0, limit=1000)
+    shown = events[-SHOWN_EVENTS:]
     context = {
         "task": task,
         "timeline": timeline(task, runs),
-        "events": events[-30:],
-        "state": task_json(task, runs, events[-1].seq if events else 0),
+        "events": shown,
+        "earlier_events": len(events) - len(shown),
+        "last_seq": events[-1].seq if events else 0,
+        "offline": runtime_of(request).team.generated_by == "offline",
+        "state": task_json(task, runs, events[-1].seq if events else 0, ui_language(request)),
         "framework": None,
         "issues": [],
         "review_feedback": "",
@@ -61,6 +68,7 @@ async def task_context(request: Request, visitor: Visitor, task_id: str) -> dict
     if task.status is TaskStatus.HUMAN_REVIEW_PENDING and task.roadmap_id:
         roadmap = await store.get_roadmap(task.roadmap_id, visitor.user.id)
         context["framework"] = roadmap.framework
+        context["offline"] = roadmap.generated_by == "offline"
         context["issues"] = await open_issues(store, task.id)
     return context
 

@@ -19,10 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from learnpath.store import Conflict, NotFound
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
+from learnpath.web.i18n import LANGUAGE_SELF_NAMES, UI_LANGUAGES, label, translate, ui_language
 from learnpath.web.markdown import render_markdown
 from learnpath.web.session import (
     CSRF_FIELD,
@@ -31,7 +40,6 @@ from learnpath.web.session import (
     csrf_token,
     remember_csrf,
 )
-from learnpath.web.views import STATUS_LABELS, STEP_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,35 @@ def _when(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _language(context: Context) -> str:
+    return str(context.get("ui_lang") or "en")
+
+
+@pass_context
+def _t(context: Context, key: str, /, **params: object) -> Markup:
+    """The catalog text of ``key`` in the page's UI language, escaped.
+
+    Parameters are escaped too, unless they are ``Markup`` (a ``<code>`` from a template).
+    """
+    text = Markup.escape(translate(_language(context), key))
+    return text.format(**params) if params else text
+
+
+@pass_context
+def _label(context: Context, prefix: str, value: object) -> str:
+    return label(_language(context), prefix, value)
+
+
+@pass_context
+def _status_label(context: Context, status: object) -> str:
+    return label(_language(context), "status", status)
+
+
+@pass_context
+def _step_label(context: Context, step: object) -> str:
+    return label(_language(context), "step", step)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -54,8 +91,10 @@ def _environment() -> Environment:
     )
     env.filters["markdown"] = render_markdown
     env.filters["when"] = _when
-    env.filters["status_label"] = lambda s: STATUS_LABELS.get(str(s), str(s))
-    env.filters["step_label"] = lambda s: STEP_LABELS.get(str(s), str(s).replace("_", " "))
+    env.filters["status_label"] = _status_label
+    env.filters["step_label"] = _step_label
+    env.globals["t"] = _t
+    env.globals["label"] = _label
     env.filters["percent"] = lambda x: f"{round(float(x) * 100)}%"
     env.globals["csrf_field"] = CSRF_FIELD
     return env
@@ -68,9 +107,14 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     """Render a page; every page gets the CSRF token and the signed-in user (if any)."""
+    language = ui_language(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     values: dict[str, Any] = {
         "visitor": getattr(request.state, "visitor", None),
         "csrf": csrf_token(request),
+        "ui_lang": language,
+        "ui_languages": [(code, LANGUAGE_SELF_NAMES[code]) for code in UI_LANGUAGES],
+        "here": here if request.method == "GET" else "",
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, values, status_code=status)
@@ -79,11 +123,34 @@ def render(
     return response
 
 
-def error_page(request: Request, status: int, title: str, message: str, hint: str) -> Response:
+def error_page(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    hint: str,
+    *,
+    params: dict[str, object] | None = None,
+    raw_message: str | None = None,
+) -> Response:
+    """The error page; ``title``/``message``/``hint`` are catalog keys (``hint`` may be empty).
+
+    ``raw_message`` replaces the message with text that is not in the catalog (a refused
+    command's own explanation).
+    """
+    language = ui_language(request)
+    values = params or {}
     return render(
         request,
         "error.html",
-        {"status": status, "title": title, "message": message, "hint": hint},
+        {
+            "status": status,
+            "title": translate(language, title, **values),
+            "message": raw_message
+            if raw_message is not None
+            else translate(language, message, **values),
+            "hint": translate(language, hint, **values) if hint else "",
+        },
         status=status,
     )
 
@@ -105,30 +172,33 @@ class PageRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return redirect(f"/login?next={quote(target, safe='')}")
             except PageError as exc:
-                return error_page(request, exc.status, exc.title, exc.message, exc.hint)
+                return error_page(
+                    request, exc.status, exc.title, exc.message, exc.hint, params=exc.params
+                )
             except NotFound:
                 return error_page(
                     request,
                     404,
-                    "Not found",
-                    "There is no such task or roadmap in your account.",
-                    "Check the link, or open your task list to find what you were looking for.",
+                    "error.not_found.title",
+                    "error.not_found.message",
+                    "error.not_found.hint",
                 )
             except Conflict as exc:
                 return error_page(
                     request,
                     409,
-                    "That could not be done now",
-                    str(exc),
-                    "Reload the task page to see its current state, then try again.",
+                    "error.conflict.title",
+                    "",
+                    "error.conflict.hint",
+                    raw_message=str(exc),
                 )
             except RequestValidationError:
                 return error_page(
                     request,
                     400,
-                    "This link is not valid",
-                    "The address has a value learnpath cannot use.",
-                    "Go back and follow a link from the page instead of editing the address.",
+                    "error.bad_link.title",
+                    "error.bad_link.message",
+                    "error.bad_link.hint",
                 )
             except Exception as exc:
                 if is_database_outage(exc):
@@ -136,10 +206,9 @@ class PageRoute(APIRoute):
                     page = error_page(
                         request,
                         503,
-                        "learnpath is briefly unavailable",
-                        "Its database cannot be reached right now.",
-                        "Wait a few seconds, then reload the page (or go back and send the form "
-                        "again): everything works as soon as the database is back.",
+                        "error.outage.title",
+                        "error.outage.message",
+                        "error.outage.hint",
                     )
                     page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
                     return page
@@ -147,10 +216,10 @@ class PageRoute(APIRoute):
                 return error_page(
                     request,
                     500,
-                    "Something went wrong",
-                    "learnpath could not show this page because of an internal error.",
-                    "Try again in a moment. If it keeps happening, run `learnpath doctor` "
-                    "and check the server log.",
+                    "error.internal.title",
+                    "error.internal.message",
+                    "error.internal.hint",
+                    params={"command": "`learnpath doctor`"},
                 )
 
         return handle

@@ -25,14 +25,26 @@ TOKEN_MAX_AGE = 30 * 24 * 3600
 
 
 class PageError(Exception):
-    """Render the error page: what failed (``title``/``message``) and what to do next."""
+    """Render the error page: what failed (``title``/``message``) and what to do next.
 
-    def __init__(self, status: int, title: str, message: str, hint: str = "") -> None:
+    ``title``, ``message`` and ``hint`` are keys of the UI catalog (``learnpath.web.i18n``),
+    filled with ``params`` in the visitor's language.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        message: str,
+        hint: str = "",
+        params: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.title = title
         self.message = message
         self.hint = hint
+        self.params = params or {}
 
 
 class LoginRequired(Exception):
@@ -52,9 +64,9 @@ def runtime_of(request: Request) -> Runtime:
     if runtime is None:
         raise PageError(
             503,
-            "The service is starting",
-            "learnpath is not ready to serve pages yet.",
-            "Wait a few seconds and reload the page.",
+            "error.starting.title",
+            "error.starting.message",
+            "error.starting.hint",
         )
     return runtime
 
@@ -102,9 +114,9 @@ def check_csrf(request: Request, submitted: object) -> None:
     if not (cookie and isinstance(submitted, str) and secrets.compare_digest(cookie, submitted)):
         raise PageError(
             403,
-            "The form could not be verified",
-            "This form was not sent from a current learnpath page, so nothing was changed.",
-            "Go back, reload the page and submit the form again.",
+            "error.csrf.title",
+            "error.csrf.message",
+            "error.csrf.hint",
         )
 
 

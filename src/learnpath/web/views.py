@@ -8,7 +8,8 @@ from typing import Any
 from learnpath.domain.content import ContentKind, Quiz
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store import Store
-from learnpath.store.records import ContentItem, StepRunRecord, TaskRecord
+from learnpath.store.records import ContentItem, EventRecord, StepRunRecord, TaskRecord
+from learnpath.web.i18n import label, translate
 
 TIMELINE_STEPS = (
     Step.INTENT_ANALYSIS,
@@ -19,27 +20,6 @@ TIMELINE_STEPS = (
     Step.CONTENT_GENERATION,
 )
 OPTIONAL_STEPS = frozenset({Step.ROADMAP_EDIT, Step.HUMAN_REVIEW})
-
-STATUS_LABELS = {
-    "pending": "Queued",
-    "processing": "Running",
-    "human_review_pending": "Waiting for review",
-    "completed": "Completed",
-    "partial_failure": "Partly failed",
-    "failed": "Failed",
-    "canceled": "Canceled",
-}
-
-STEP_LABELS = {
-    "queued": "Queued",
-    "intent_analysis": "Understanding the goal",
-    "curriculum_design": "Designing the curriculum",
-    "structure_validation": "Checking the structure",
-    "roadmap_edit": "Editing the roadmap",
-    "human_review": "Human review",
-    "content_generation": "Writing tutorials, resources and quizzes",
-    "done": "Done",
-}
 
 
 def timeline(task: TaskRecord, runs: list[StepRunRecord]) -> list[dict[str, Any]]:
@@ -80,14 +60,34 @@ def timeline(task: TaskRecord, runs: list[StepRunRecord]) -> list[dict[str, Any]
     return entries
 
 
-def task_json(task: TaskRecord, runs: list[StepRunRecord], last_seq: int) -> dict[str, Any]:
-    """The task as the live page's script receives it."""
+def state_label(language: str, state: str, runs: int) -> str:
+    """A timeline entry's state as the page shows it ("done · 2 runs")."""
+    text = label(language, "state", state)
+    return text + (" · " + translate(language, "state.runs", count=runs) if runs > 1 else "")
+
+
+def event_json(event: EventRecord, language: str) -> dict[str, Any]:
+    """One Activity line's data for the page script, with its labels in ``language``."""
+    step = event.data.get("step")
+    return {
+        "type": event.type,
+        "seq": event.seq,
+        "data": event.data,
+        "label": label(language, "event", event.type),
+        "step_label": label(language, "step", step) if step else "",
+    }
+
+
+def task_json(
+    task: TaskRecord, runs: list[StepRunRecord], last_seq: int, language: str = "en"
+) -> dict[str, Any]:
+    """The task as the live page's script receives it, labels in ``language``."""
     return {
         "task_id": task.id,
         "status": str(task.status),
-        "status_label": STATUS_LABELS.get(task.status, str(task.status)),
+        "status_label": label(language, "status", task.status),
         "current_step": str(task.current_step),
-        "current_step_label": STEP_LABELS.get(task.current_step, str(task.current_step)),
+        "current_step_label": label(language, "step", task.current_step),
         "roadmap_id": task.roadmap_id,
         "cancel_requested": task.cancel_requested,
         "error": (
@@ -99,8 +99,9 @@ def task_json(task: TaskRecord, runs: list[StepRunRecord], last_seq: int) -> dic
         "timeline": [
             {
                 "step": e["step"],
-                "label": STEP_LABELS.get(e["step"], e["step"]),
+                "label": label(language, "step", e["step"]),
                 "state": e["state"],
+                "state_label": state_label(language, e["state"], e["runs"]),
                 "runs": e["runs"],
             }
             for e in timeline(task, runs)

@@ -14,12 +14,12 @@
     seq.className = "muted";
     seq.textContent = "#" + event.seq;
     li.appendChild(seq);
-    li.appendChild(document.createTextNode(" " + event.type.replace(/_/g, " ")));
+    li.appendChild(document.createTextNode(" " + (event.label || event.type.replace(/_/g, " "))));
     var data = event.data || {};
     if (data.step) {
       var step = document.createElement("span");
       step.className = "muted";
-      step.textContent = " · " + String(data.step).replace(/_/g, " ");
+      step.textContent = " · " + (event.step_label || String(data.step).replace(/_/g, " "));
       li.appendChild(step);
     }
     if (data.total) {
@@ -45,7 +45,7 @@
       name.textContent = entry.label;
       var state = document.createElement("span");
       state.className = "step-state";
-      state.textContent = entry.state + (entry.runs > 1 ? " · " + entry.runs + " runs" : "");
+      state.textContent = entry.state_label || entry.state;
       li.append(dot, name, state);
       return li;
     }));
@@ -57,6 +57,7 @@
     var log = document.getElementById("event-log");
     var seen = {};
     Array.prototype.forEach.call(log.children, function (li) { seen[li.dataset.seq] = true; });
+    log.scrollTop = log.scrollHeight;
     var pending = null;
     var polling = null;
     var source = null;
@@ -115,7 +116,10 @@
       var event = JSON.parse(message.data);
       if (!seen[event.seq]) {
         seen[event.seq] = true;
-        log.insertBefore(eventLine(event), log.firstChild);
+        // The stream starts after the last rendered event: new lines go at the end.
+        var atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+        log.appendChild(eventLine(event));
+        if (atEnd) { log.scrollTop = log.scrollHeight; }
       }
       soon();
     });
