@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from learnpath.domain.content import Quiz
+from learnpath.agents.quiz import QuizAnswer
 from learnpath.llm.context import render_context
 from learnpath.testing import FakeLLMServer, Reply
 
@@ -36,7 +36,7 @@ def test_default_answer_is_a_valid_tool_call_for_the_agent() -> None:
         choice = response.json()["choices"][0]
         call = choice["message"]["tool_calls"][0]["function"]
         assert (choice["finish_reason"], call["name"]) == ("tool_calls", "quiz")
-        quiz = Quiz.model_validate(json.loads(call["arguments"]))
+        quiz = QuizAnswer.model_validate(json.loads(call["arguments"]))
         assert len(quiz.questions) == 3
         assert "Closures" in quiz.questions[0].question
         assert response.json()["usage"]["prompt_tokens"] > 0

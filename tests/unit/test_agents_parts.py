@@ -136,7 +136,7 @@ async def test_editor_keeps_the_last_plan_when_re_asks_run_out(retries: int) -> 
 
 
 async def test_quiz_with_too_few_questions_is_sent_back() -> None:
-    one = {"questions": [{"question": "Q?", "options": ["a", "b"], "answer": 0}]}
+    one = {"questions": [{"question": "Q?", "correct_option": "a", "wrong_options": ["b"]}]}
     three = {"questions": one["questions"] * 3}
     agent = quiz.build(guarded(tool_answer(lambda call: one if call == 1 else three)), 2)
     brief = briefs(REQUEST, INTENT, framework())[0]

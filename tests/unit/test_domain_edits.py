@@ -92,8 +92,18 @@ def test_plan_parses_every_op_kind_by_discriminator() -> None:
     plan = EditPlan.model_validate(
         {
             "operations": [
-                {"op": "add_stage", "stage": {"name": "S"}},
-                {"op": "add_module", "stage_id": "s1", "module": {"name": "M"}},
+                {
+                    "op": "add_stage",
+                    "stage": {
+                        "name": "S",
+                        "modules": [{"name": "M0", "concepts": [{"name": "K"}]}],
+                    },
+                },
+                {
+                    "op": "add_module",
+                    "stage_id": "s1",
+                    "module": {"name": "M", "concepts": [{"name": "K"}]},
+                },
                 {"op": "add_concept", "module_id": "m1", "concept": {"name": "C"}},
                 {"op": "remove", "target_id": "c1"},
                 {"op": "rename", "target_id": "c2", "name": "New"},
@@ -114,7 +124,11 @@ def test_plan_parses_every_op_kind_by_discriminator() -> None:
         {"target_id": "c1"},
         {"op": "rename", "target_id": "c1", "name": ""},
         {"op": "remove", "target_id": "c1", "cascade": True},
-        {"op": "add_stage", "stage": {"name": "S"}, "position": -1},
+        {
+            "op": "add_stage",
+            "stage": {"name": "S", "modules": [{"name": "M0", "concepts": [{"name": "K"}]}]},
+            "position": -1,
+        },
         {"op": "update", "target_id": "c1", "estimated_hours": 0},
     ],
 )
@@ -183,8 +197,16 @@ def test_add_concept_keeps_every_draft_field() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        {"op": "add_module", "stage_id": "m1", "module": {"name": "X"}},
-        {"op": "add_module", "stage_id": "nope", "module": {"name": "X"}},
+        {
+            "op": "add_module",
+            "stage_id": "m1",
+            "module": {"name": "X", "concepts": [{"name": "K"}]},
+        },
+        {
+            "op": "add_module",
+            "stage_id": "nope",
+            "module": {"name": "X", "concepts": [{"name": "K"}]},
+        },
         {"op": "add_concept", "module_id": "s1", "concept": {"name": "X"}},
         {"op": "add_concept", "module_id": "c1", "concept": {"name": "X"}},
     ],
@@ -201,13 +223,17 @@ def test_new_ids_continue_after_the_highest_of_each_kind() -> None:
     result = apply_edits(
         fw,
         ops(
-            {"op": "add_stage", "stage": {"name": "A"}},
+            {
+                "op": "add_stage",
+                "stage": {"name": "A", "modules": [{"name": "M0", "concepts": [{"name": "K"}]}]},
+            },
             {"op": "add_concept", "module_id": "m2", "concept": {"name": "B"}},
             {"op": "add_concept", "module_id": "m2", "concept": {"name": "C"}},
         ),
     )
     assert [s.id for s in result.stages] == ["s1", "intro", "s2"]
-    assert [c.id for c in module_by_id(result, "m2").concepts] == ["c3", "c42", "c43"]
+    assert result.stages[2].modules[0].concepts[0].id == "c42"
+    assert [c.id for c in module_by_id(result, "m2").concepts] == ["c3", "c43", "c44"]
 
 
 # --- remove ----------------------------------------------------------------------------
@@ -443,16 +469,24 @@ def _valid_op(data: st.DataObject, fw: Framework) -> EditOp:
     match kind:
         case "add_stage":
             module_draft = st.builds(
-                ModuleDraft, name=st.just("M"), concepts=st.lists(concept_draft, max_size=3)
+                ModuleDraft,
+                name=st.just("M"),
+                concepts=st.lists(concept_draft, min_size=1, max_size=3),
             )
             draft = data.draw(
-                st.builds(StageDraft, name=st.just("S"), modules=st.lists(module_draft, max_size=2))
+                st.builds(
+                    StageDraft,
+                    name=st.just("S"),
+                    modules=st.lists(module_draft, min_size=1, max_size=2),
+                )
             )
             return AddStage(op="add_stage", stage=draft, position=position)
         case "add_module":
             module = data.draw(
                 st.builds(
-                    ModuleDraft, name=st.just("M"), concepts=st.lists(concept_draft, max_size=3)
+                    ModuleDraft,
+                    name=st.just("M"),
+                    concepts=st.lists(concept_draft, min_size=1, max_size=3),
                 )
             )
             return AddModule(

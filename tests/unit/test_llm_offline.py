@@ -7,6 +7,7 @@ import re
 import pytest
 
 from learnpath.agents.curriculum import CurriculumSkeleton, StageDetail
+from learnpath.agents.quiz import QuizAnswer, to_quiz
 from learnpath.domain.roadmap import EditPlan, apply_edits, structural_issues
 from learnpath.llm.offline import OUTPUT_TOOLS, offline_answer, plan_size
 from learnpath.llm.topics import detect_domain, topic_of
@@ -100,11 +101,14 @@ def test_answers_are_deterministic() -> None:
 
 
 def test_quiz_answer_positions_vary_between_concepts() -> None:
-    positions = {
-        question["answer"]
-        for name in ("Closures", "Generics", "Traits", "Lifetimes", "Macros", "Iterators")
-        for question in offline_answer("quiz", {"concept": {"name": name}})["questions"]
-    }
+    positions = set()
+    for name in ("Closures", "Generics", "Traits", "Lifetimes", "Macros", "Iterators"):
+        answer = QuizAnswer.model_validate(offline_answer("quiz", {"concept": {"name": name}}))
+        quiz = to_quiz(answer)
+        assert quiz is not None
+        positions.update(question.answer for question in quiz.questions)
+        for question, written in zip(quiz.questions, answer.questions, strict=True):
+            assert question.options[question.answer] == written.correct_option
     assert len(positions) > 1
 
 

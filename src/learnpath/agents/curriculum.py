@@ -19,6 +19,7 @@ from learnpath.domain.roadmap import (
     ModuleDraft,
     Stage,
     assign_ids,
+    fit_to_budget,
 )
 from learnpath.llm.guard import GuardedModel
 
@@ -109,7 +110,7 @@ async def design(
         if isinstance(result, BaseException):
             raise result
         details.append(result)
-    return assemble(skeleton, details)
+    return fit_to_budget(assemble(skeleton, details), budget)
 
 
 def assemble(skeleton: CurriculumSkeleton, details: list[StageDetail]) -> Framework:

@@ -260,6 +260,22 @@ def _budget_issues(framework: Framework, hour_budget: float) -> list[Issue]:
     return []
 
 
+def fit_to_budget(framework: Framework, hour_budget: float, share: float = 0.9) -> Framework:
+    """Scale concept hours down to ``share`` of the budget when the total would be over it.
+
+    A model's hour estimates are guesses; the learner's budget is a fact. Relative sizes
+    are kept, and a framework within budget is returned unchanged.
+    """
+    total = framework.total_hours()
+    if total <= hour_budget * 1.15 or total <= 0:
+        return framework
+    factor = share * hour_budget / total
+    fitted = framework.model_copy(deep=True)
+    for _, _, concept in fitted.concepts():
+        concept.estimated_hours = max(0.1, round(concept.estimated_hours * factor, 1))
+    return fitted
+
+
 # --- edit operations ------------------------------------------------------------------
 
 
@@ -282,7 +298,9 @@ class ModuleDraft(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    concepts: list[ConceptDraft] = Field(default_factory=list, max_length=50)
+    # At least one: the published schema says so, so a model that answers from the schema
+    # alone never designs an empty module (which validation would reject).
+    concepts: list[ConceptDraft] = Field(min_length=1, max_length=50)
 
 
 class StageDraft(BaseModel):
@@ -290,7 +308,7 @@ class StageDraft(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    modules: list[ModuleDraft] = Field(default_factory=list, max_length=30)
+    modules: list[ModuleDraft] = Field(min_length=1, max_length=30)
 
 
 class AddStage(BaseModel):

@@ -6,7 +6,6 @@ get English), and varies only with the input, never with time or randomness.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from learnpath.llm.catalog import EXAMPLES, REFERENCES, pick
@@ -16,10 +15,6 @@ Context = dict[str, Any]
 
 def _zh(language: str) -> bool:
     return language == "zh"
-
-
-def _rank(*parts: str) -> int:
-    return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:4], "big")
 
 
 def _lang(context: Context) -> str:
@@ -243,20 +238,17 @@ _QUIZ_ZH = (
 
 
 def quiz(context: Context) -> dict[str, Any]:
-    """Three multiple-choice questions; the right answer's position varies per concept."""
+    """Three multiple-choice questions: the right option and the wrong ones (the quiz agent places them)."""
     name, module, stage, _, _, _ = _brief(context)
     bank = _QUIZ_ZH if _zh(_lang(context)) else _QUIZ_EN
     questions = []
     for index, (question, right, wrong) in enumerate(bank):
         fill = {"c": name, "m": module or name, "s": stage or module or name}
-        options = [w.format(**fill) for w in wrong]
-        answer = _rank(name, str(index)) % (len(options) + 1)
-        options.insert(answer, right.format(**fill))
         questions.append(
             {
                 "question": question.format(**fill)[:1000],
-                "options": [o[:300] for o in options],
-                "answer": answer,
+                "correct_option": right.format(**fill)[:300],
+                "wrong_options": [w.format(**fill)[:300] for w in wrong],
                 "explanation": right.format(**fill),
                 "difficulty": ("easy", "medium", "hard")[index],
             }
