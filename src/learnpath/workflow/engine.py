@@ -31,6 +31,7 @@ from learnpath.llm.usage import track_usage
 from learnpath.store import Lease, LeaseLost, RunState, Store
 from learnpath.store.records import ContentItem
 from learnpath.store.runs import Usage
+from learnpath.workflow.review import blocking_issues
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +120,15 @@ class Workflow:
         elif state.task.review:
             # Not silently passed: the reviewer sees the open issues with the roadmap.
             next_step = Step.HUMAN_REVIEW
+        elif not (blocking := blocking_issues(framework)):
+            # Only the model's own opinions are left: they stay on record with the
+            # validation, but a roadmap whose structure holds is not failed over them.
+            next_step = Step.CONTENT_GENERATION
         else:
             next_step = Step.STRUCTURE_VALIDATION
         await self.store.save_validation(lease, run_id, usage, _json(result), next_step=next_step)
         if next_step is Step.STRUCTURE_VALIDATION:
-            problems = "; ".join(issue.message for issue in result.issues[:5])
+            problems = "; ".join(issue.message for issue in blocking[:5])
             await self.store.fail_run(
                 lease,
                 None,
