@@ -9,15 +9,35 @@ covers other processes on SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from learnpath.store import Store
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
 from learnpath.store.records import EventRecord
+
+T = TypeVar("T")
+_UNFINISHED: set[asyncio.Task[Any]] = set()
+
+
+async def uncancelled(query: Coroutine[Any, Any, T]) -> T:
+    """Await a stream's database read so that a client leaving cannot cancel it mid-query.
+
+    A query cancelled half-way makes SQLAlchemy invalidate its connection and leave a
+    graceful close pending (logged as "Task was destroyed but it is pending!"); shielded,
+    the read finishes and its connection goes back to the pool. The task is kept referenced
+    until it is done.
+    """
+    task = asyncio.ensure_future(query)
+    _UNFINISHED.add(task)
+    task.add_done_callback(_UNFINISHED.discard)
+    return await asyncio.shield(task)
+
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +110,7 @@ async def _follow(
     first = True
     while True:
         seen = store.events_signal.version
-        events = await store.events_after(task_id, after, limit=timing.batch)
+        events = await uncancelled(store.events_after(task_id, after, limit=timing.batch))
         for event in events:
             yield format_event(event)
             after = event.seq

@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from learnpath.api.sse import uncancelled
 from learnpath.store import Store
 from learnpath.web.i18n import ui_language
 from learnpath.web.rendering import PageRoute
@@ -71,7 +72,7 @@ async def _events(
     quiet_since = clock()
     while clock() < deadline and not await request.is_disconnected():
         seen = store.events_signal.version
-        events = await store.events_after(task_id, after)
+        events = await uncancelled(store.events_after(task_id, after))
         for event in events:
             after = event.seq
             payload = json.dumps(event_json(event, language), ensure_ascii=False, default=str)
@@ -79,7 +80,7 @@ async def _events(
         if events:
             quiet_since = clock()
             continue
-        task = await store.get_task(task_id, user_id)
+        task = await uncancelled(store.get_task(task_id, user_id))
         if task.status.is_terminal:
             yield f"id: {after}\nevent: end\ndata: {json.dumps({'status': str(task.status)})}\n\n"
             return
