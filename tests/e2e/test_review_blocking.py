@@ -68,6 +68,24 @@ async def test_web_review_form_shows_the_blocking_issues(live_server: StartServe
         assert "cannot be approved" in answer.text
         assert "has no concepts" in answer.text
 
+        page = await client.get(f"/tasks/{task_id}", headers={"Accept-Language": "zh"})
+        in_chinese = await client.post(
+            f"/tasks/{task_id}/review",
+            data={"csrf_token": csrf_of(page.text), "decision": "approve"},
+            headers={"Accept-Language": "zh"},
+        )
+        assert in_chinese.status_code == 422
+        assert "这个路线图目前无法批准" in in_chinese.text
+        assert "中没有概念" in in_chinese.text  # the module's issue, worded in Chinese
+        assert "has no concepts" not in in_chinese.text
+        rejected = await client.post(
+            f"/tasks/{task_id}/review",
+            data={"csrf_token": csrf_of(page.text), "decision": "reject", "feedback": " "},
+            headers={"Accept-Language": "zh"},
+        )
+        assert rejected.status_code == 422
+        assert "驳回时需要填写反馈" in rejected.text
+
 
 async def test_cli_approve_exits_non_zero_with_the_issues(live_server: StartServer) -> None:
     app = live_server(team=TinyTeam(concepts=0), max_edit_rounds=0, auth="none")

@@ -211,7 +211,15 @@ def test_error_pages_say_what_to_do(live_server: StartServer, tmp_path: Path) ->
             f"{finished}/cancel", data={"csrf_token": csrf_of(client.get("/").text)}
         )
         assert again.status_code == 409
-        assert "already completed" in again.text
+        assert "The task has already ended (Completed)." in again.text
+        in_chinese = client.post(
+            f"{finished}/cancel",
+            data={"csrf_token": csrf_of(client.get("/").text)},
+            headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+        )
+        assert in_chinese.status_code == 409
+        assert "任务已经结束(已完成)。" in in_chinese.text
+        assert "already" not in in_chinese.text
 
 
 def test_failed_task_shows_the_error_and_retries(live_server: StartServer) -> None:
@@ -239,7 +247,7 @@ def test_failed_task_shows_the_error_and_retries(live_server: StartServer) -> No
         wait_status(client, task_url.rsplit("/", 1)[1], "completed")
         again = client.post(f"{task_url}/retry", data={"csrf_token": csrf_of(page)})
         assert again.status_code == 409
-        assert "only failed tasks can be retried" in again.text
+        assert "Only a failed task can be retried; this one is Completed." in again.text
 
 
 def test_cancel_from_the_task_page(live_server: StartServer) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from importlib.resources import files
+from pathlib import Path
 
+import learnpath
 from learnpath.web.i18n import CATALOG, EN, ZH, translate
 
 KEY_CALL = re.compile(r"""\bt\(\s*['"]([a-z0-9_.]+)['"]""")
@@ -39,3 +42,21 @@ def test_placeholders_match_across_languages() -> None:
 def test_translate_fills_parameters_and_falls_back_to_english() -> None:
     assert translate("zh", "generic.hours", hours=3) == "3 小时"
     assert translate("fr", "generic.hours", hours=3) == "3 h"
+
+
+def _conflict_codes() -> set[str]:
+    """Every ``code=`` given to a ``Conflict`` raised anywhere in the package."""
+    codes: set[str] = set()
+    for path in Path(learnpath.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Conflict":
+                for keyword in node.keywords:
+                    if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                        codes.add(str(keyword.value.value))
+    return codes
+
+
+def test_every_refused_command_is_worded_in_the_catalog() -> None:
+    codes = _conflict_codes()
+    assert {"not_waiting_for_review", "task_finished", "task_busy"} <= codes
+    assert sorted(c for c in codes if f"conflict.{c}" not in EN) == []

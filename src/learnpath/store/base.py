@@ -37,11 +37,16 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """The request is not allowed in the current state (e.g. approving twice)."""
+    """The request is not allowed in the current state (e.g. approving twice).
 
-    def __init__(self, message: str, code: str = "conflict") -> None:
+    ``code`` is stable (API problem ``code``, web catalog key ``conflict.<code>``);
+    ``params`` are the values the message names, so a client can word it in its language.
+    """
+
+    def __init__(self, message: str, code: str = "conflict", **params: str) -> None:
         super().__init__(message)
         self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)

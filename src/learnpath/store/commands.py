@@ -57,6 +57,7 @@ class CommandQueries(QueueQueries):
                 raise Conflict(
                     f"the task is {task.status}, not waiting for review; nothing was changed",
                     code="not_waiting_for_review",
+                    status=task.status,
                 )
             decision = "approve" if approve else "reject"
             await tx.conn.execute(
@@ -104,7 +105,7 @@ class CommandQueries(QueueQueries):
             task = await self._lock_task(tx, task_id, user_id)
             status = TaskStatus(task.status)
             if status.is_terminal:
-                raise Conflict(f"the task is already {status}", code="task_finished")
+                raise Conflict(f"the task is already {status}", code="task_finished", status=status)
             if task.cancel_requested and status is TaskStatus.PROCESSING:
                 raise Conflict("cancellation was already requested", code="cancel_requested")
             if status is TaskStatus.PROCESSING:
@@ -133,7 +134,9 @@ class CommandQueries(QueueQueries):
             status = TaskStatus(task.status)
             if status not in (TaskStatus.FAILED, TaskStatus.PARTIAL_FAILURE):
                 raise Conflict(
-                    f"only failed tasks can be retried; this one is {status}", code="not_retryable"
+                    f"only failed tasks can be retried; this one is {status}",
+                    code="not_retryable",
+                    status=status,
                 )
             values: dict[str, Any] = {
                 "status": TaskStatus.PENDING,
@@ -190,6 +193,7 @@ class CommandQueries(QueueQueries):
                 raise Conflict(
                     f"content can be regenerated once the roadmap is finished; the task is {status}",
                     code="task_busy",
+                    status=status,
                 )
             current = (
                 await tx.conn.execute(

@@ -34,6 +34,7 @@ from learnpath.web.session import (
     set_cookie,
     usable_token,
 )
+from learnpath.web.views import issue_views
 from learnpath.workflow.review import (
     BlockingIssues,
     InvalidEdits,
@@ -85,22 +86,35 @@ async def retry(request: Request, task_id: str, visitor: VisitorDep) -> Response
 async def review(request: Request, task_id: str, visitor: VisitorDep) -> Response:
     form = await checked_form(request)
     feedback = str(form.get("feedback") or "").strip()
+    language = ui_language(request)
     error = ""
+    blocking: list[dict[str, object]] = []
     try:
         decision = ReviewDecision(decision=str(form.get("decision")), feedback=feedback or None)
         await submit_review(runtime_of(request).store, task_id, visitor.user.id, decision)
     except ValidationError as exc:
-        messages = (e["msg"].removeprefix("Value error, ") for e in exc.errors())
-        error = "; ".join(m[:1].upper() + m[1:] for m in messages) + "."
-        if form.get("decision") not in ("approve", "reject"):
-            error = translate(ui_language(request), "review.choose")
-    except (InvalidEdits, BlockingIssues) as exc:
+        error = translate(language, _review_error(str(form.get("decision")), exc))
+    except BlockingIssues as exc:
+        blocking = [issue.model_dump(mode="json") for issue in exc.issues]
+    except InvalidEdits as exc:
         error = str(exc)
-    if not error:
+    if not error and not blocking:
         return redirect(f"/tasks/{task_id}")
     context = await task_context(request, visitor, task_id)
+    if blocking:
+        listed = " ".join(i["text"] for i in issue_views(blocking, context["framework"], language))
+        error = translate(language, "review.blocking", issues=listed)
     context |= {"review_feedback": feedback, "review_error": error}
     return render(request, "task.html", context, status=422)
+
+
+def _review_error(decision: str, exc: ValidationError) -> str:
+    """The catalog key that says what is wrong with a review form."""
+    if decision not in ("approve", "reject"):
+        return "review.choose"
+    if any(e["type"] == "string_too_long" for e in exc.errors()):
+        return "review.feedback_long"
+    return "review.feedback_needed"
 
 
 def _concept_url(roadmap_id: str, concept_id: str) -> str:

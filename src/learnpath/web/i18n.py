@@ -280,6 +280,32 @@ EN: dict[str, str] = {
     "error.instructions.title": "The instructions are too long",
     "error.instructions.message": "Instructions can be at most {limit} characters.",
     "error.instructions.hint": "Go back, shorten them and submit again.",
+    # Refused commands (409): one entry per Conflict code; {status} is a status label
+    "conflict.not_waiting_for_review": "This roadmap is not waiting for review (it is "
+    "{status}), so nothing was changed.",
+    "conflict.task_finished": "The task has already ended ({status}).",
+    "conflict.cancel_requested": "Cancellation was already requested; the task stops after its "
+    "current step.",
+    "conflict.not_retryable": "Only a failed task can be retried; this one is {status}.",
+    "conflict.task_busy": "The task is still working; this can be done once it has finished.",
+    "conflict.user_exists": "A user with that name already exists.",
+    # Review form errors
+    "review.feedback_needed": "A rejection needs feedback that says what to change.",
+    "review.feedback_long": "Feedback can be at most 4000 characters.",
+    "review.blocking": "This roadmap cannot be approved as it is: {issues} Reject it with "
+    "feedback that says what to fix; nothing was changed.",
+    # Issues found by the deterministic checks; {target} is a stage, module or concept name
+    "issue.empty_framework": "The roadmap has no stages.",
+    "issue.duplicate_id": "The id {target} is used more than once.",
+    "issue.empty_stage": "Stage “{target}” has no modules.",
+    "issue.empty_module": "Module “{target}” has no concepts.",
+    "issue.unknown_prerequisite": "Concept “{target}” requires a concept that is not in the "
+    "roadmap.",
+    "issue.self_prerequisite": "Concept “{target}” requires itself.",
+    "issue.prerequisite_after_concept": "Concept “{target}” comes before one of its prerequisites.",
+    "issue.prerequisite_cycle": "The prerequisites form a cycle through “{target}”.",
+    "issue.over_budget": "The roadmap needs more hours than the learner has.",
+    "issue.under_budget": "The roadmap uses only a small part of the learner's hours.",
 }
 
 ZH: dict[str, str] = {
@@ -520,6 +546,25 @@ ZH: dict[str, str] = {
     "error.instructions.title": "要求太长",
     "error.instructions.message": "要求最多 {limit} 个字符。",
     "error.instructions.hint": "请返回,缩短后再次提交。",
+    "conflict.not_waiting_for_review": "这个路线图没有在等待审核(当前状态:{status}),因此没有做任何更改。",
+    "conflict.task_finished": "任务已经结束({status})。",
+    "conflict.cancel_requested": "已经请求取消;任务会在当前步骤完成后停止。",
+    "conflict.not_retryable": "只有失败的任务才能重试;这个任务的状态是{status}。",
+    "conflict.task_busy": "任务仍在运行;请等它完成后再执行此操作。",
+    "conflict.user_exists": "已经有同名用户。",
+    "review.feedback_needed": "驳回时需要填写反馈,说明要修改什么。",
+    "review.feedback_long": "反馈最多 4000 个字符。",
+    "review.blocking": "这个路线图目前无法批准:{issues}请填写反馈说明要修改的地方并驳回;没有做任何更改。",
+    "issue.empty_framework": "路线图中没有阶段。",
+    "issue.duplicate_id": "编号 {target} 被使用了不止一次。",
+    "issue.empty_stage": "阶段“{target}”中没有模块。",
+    "issue.empty_module": "模块“{target}”中没有概念。",
+    "issue.unknown_prerequisite": "概念“{target}”的先修概念不在路线图中。",
+    "issue.self_prerequisite": "概念“{target}”把自己列为先修概念。",
+    "issue.prerequisite_after_concept": "概念“{target}”排在它的某个先修概念之前。",
+    "issue.prerequisite_cycle": "先修关系在“{target}”处形成了循环。",
+    "issue.over_budget": "路线图需要的学时超过了学习者可用的学时。",
+    "issue.under_budget": "路线图只用到了学习者可用学时中的一小部分。",
 }
 
 CATALOG: Final[dict[str, dict[str, str]]] = {"en": EN, "zh": ZH}

@@ -13,7 +13,7 @@ from learnpath.web.forms import RoadmapForm
 from learnpath.web.i18n import ui_language
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
-from learnpath.web.views import concept_views, open_issues, task_json, timeline
+from learnpath.web.views import concept_views, issue_views, open_issues, task_json, timeline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 #: The task page shows the latest events; the live stream continues after the last one.
@@ -69,7 +69,9 @@ async def task_context(request: Request, visitor: Visitor, task_id: str) -> dict
         roadmap = await store.get_roadmap(task.roadmap_id, visitor.user.id)
         context["framework"] = roadmap.framework
         context["offline"] = roadmap.generated_by == "offline"
-        context["issues"] = await open_issues(store, task.id)
+        context["issues"] = issue_views(
+            await open_issues(store, task.id), roadmap.framework, ui_language(request)
+        )
     return context
 
 

@@ -31,7 +31,14 @@ from markupsafe import Markup
 
 from learnpath.store import Conflict, NotFound
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
-from learnpath.web.i18n import LANGUAGE_SELF_NAMES, UI_LANGUAGES, label, translate, ui_language
+from learnpath.web.i18n import (
+    EN,
+    LANGUAGE_SELF_NAMES,
+    UI_LANGUAGES,
+    label,
+    translate,
+    ui_language,
+)
 from learnpath.web.markdown import render_markdown
 from learnpath.web.session import (
     CSRF_FIELD,
@@ -155,6 +162,15 @@ def error_page(
     )
 
 
+def conflict_message(language: str, exc: Conflict) -> str:
+    """A refused command's explanation in ``language`` (its own text when the code is new)."""
+    key = f"conflict.{exc.code}"
+    if key not in EN:
+        return str(exc)
+    params = {name: label(language, "status", value) for name, value in exc.params.items()}
+    return translate(language, key, **params)
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -190,7 +206,7 @@ class PageRoute(APIRoute):
                     "error.conflict.title",
                     "",
                     "error.conflict.hint",
-                    raw_message=str(exc),
+                    raw_message=conflict_message(ui_language(request), exc),
                 )
             except RequestValidationError:
                 return error_page(

@@ -9,7 +9,7 @@ from learnpath.domain.content import ContentKind, Quiz
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store import Store
 from learnpath.store.records import ContentItem, EventRecord, StepRunRecord, TaskRecord
-from learnpath.web.i18n import label, translate
+from learnpath.web.i18n import EN, label, translate
 
 TIMELINE_STEPS = (
     Step.INTENT_ANALYSIS,
@@ -116,6 +116,42 @@ async def open_issues(store: Store, task_id: str) -> list[dict[str, Any]]:
     if event is None:
         return []
     return [i for i in event.data.get("open_issues") or [] if isinstance(i, dict)]
+
+
+def issue_views(
+    issues: list[dict[str, Any]], framework: dict[str, Any] | None, language: str
+) -> list[dict[str, str]]:
+    """Issues as the review page shows them: ``severity``, ``text`` and the text's ``lang``.
+
+    The deterministic checks' issues have a catalog entry per code and are worded in the UI
+    language, naming their target by its name in the roadmap; the model's own review notes
+    are shown as written, in the roadmap's language (``lang`` empty: the content's).
+    """
+    names = _names(framework or {})
+    views = []
+    for issue in issues:
+        code = str(issue.get("code") or "")
+        severity = str(issue.get("severity") or "error")
+        if f"issue.{code}" in EN:
+            target = str(issue.get("target_id") or "")
+            text = translate(language, f"issue.{code}", target=names.get(target, target))
+            views.append({"severity": severity, "text": text, "lang": language})
+        else:
+            views.append(
+                {"severity": severity, "text": str(issue.get("message") or ""), "lang": ""}
+            )
+    return views
+
+
+def _names(framework: dict[str, Any]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for stage in framework.get("stages") or []:
+        names[str(stage.get("id"))] = str(stage.get("name"))
+        for module in stage.get("modules") or []:
+            names[str(module.get("id"))] = str(module.get("name"))
+            for concept in module.get("concepts") or []:
+                names[str(concept.get("id"))] = str(concept.get("name"))
+    return names
 
 
 @dataclass

@@ -74,6 +74,7 @@ async def submit_review(store: Store, task_id: str, user_id: str, decision: Revi
         raise Conflict(
             f"the task is {task.status}, not waiting for review; nothing was changed",
             code="not_waiting_for_review",
+            status=task.status,
         )
     edited = None
     current = None
