@@ -12,10 +12,11 @@ from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
 from learnpath.api.middleware import BodyLimit, RequestTiming
 from learnpath.api.openapi import install_openapi
-from learnpath.api.routes import admin, health, progress, roadmaps, tasks
+from learnpath.api.routes import admin, health, learning, progress, reviews, roadmaps, tasks
 from learnpath.api.sse import StreamTiming
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
+from learnpath.learning.tutoring import open_tutoring
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import AuthMode, Settings, is_loopback
 from learnpath.web import mount as mount_web
@@ -54,6 +55,8 @@ def create_app(
                 listener.start()
                 stack.push_async_callback(listener.stop)
             app.state.runtime = current
+            app.state.tutoring = open_tutoring(current)
+            stack.push_async_callback(app.state.tutoring.close)
             yield
 
     app = FastAPI(
@@ -66,6 +69,8 @@ def create_app(
             {"name": "tasks", "description": "Generation tasks and their live events"},
             {"name": "roadmaps", "description": "Generated roadmaps and concept content"},
             {"name": "progress", "description": "A learner's progress and quiz results"},
+            {"name": "learning", "description": "The tutor for each concept, and notes"},
+            {"name": "reviews", "description": "Spaced reviews of quiz questions, reminders"},
             {"name": "admin", "description": "Administrator diagnostics"},
             {"name": "health", "description": "Liveness, readiness and metrics"},
         ],
@@ -76,9 +81,17 @@ def create_app(
         poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
     )
     install_error_handlers(app)
-    for router in (tasks.router, roadmaps.router, progress.router, admin.router):
+    for router in (
+        tasks.router,
+        roadmaps.router,
+        progress.router,
+        learning.router,
+        reviews.router,
+        admin.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(reviews.feed_router)
     install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)

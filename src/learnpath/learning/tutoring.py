@@ -40,6 +40,7 @@ from learnpath.domain.tutor import (
     concept_sources,
 )
 from learnpath.llm.errors import ModelCallError
+from learnpath.runtime import Runtime
 from learnpath.store import NotFound, Store
 from learnpath.store.signals import Signal
 from learnpath.store.tutoring import MessageRecord
@@ -232,6 +233,11 @@ class TutorService:
             reply.cancel()
         if still:
             await asyncio.wait(still, timeout=grace_seconds)
+
+
+def open_tutoring(runtime: Runtime) -> TutorService:
+    """The tutor service of an app or command, on the runtime's store and settings."""
+    return TutorService(runtime.store, Tutor(runtime.settings))
 
 
 def sources_of(message: MessageRecord) -> list[Source]:

@@ -285,7 +285,12 @@ class ReviewQueries(StoreBase):
             await catalog.load(conn, user_id, roadmap_id)
             query = self._scheduled(user_id, roadmap_id).where(review_cards.c.due < until)
             rows = await conn.execute(
-                query.order_by(review_cards.c.due, review_cards.c.id).limit(limit)
+                query.order_by(
+                    review_cards.c.due,
+                    review_cards.c.roadmap_id,
+                    review_cards.c.concept_id,
+                    review_cards.c.question_index,
+                ).limit(limit)
             )
             return [catalog.view(r) for r in rows]
 
