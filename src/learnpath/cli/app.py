@@ -20,6 +20,7 @@ from learnpath.cli.common import (
     run,
     setup_logging,
 )
+from learnpath.cli.learning import register as register_learning
 
 # Heavy modules (store, workflow, models) are imported inside the commands, so that
 # `learnpath --help` starts fast.
@@ -288,5 +289,7 @@ def retry(task_id: Annotated[str, typer.Argument(help="Failed or partially faile
     run(ops.retry(load_settings(), task_id))
     out.print(f"{task_id}: queued again")
 
+
+register_learning(app)  # ask, review, notes, calendar
 
 __all__ = ["app", "fail"]

@@ -224,7 +224,8 @@ class TutorService:
             await self.signal.wait(seen, FOLLOW_POLL_SECONDS)
 
     async def close(self, grace_seconds: float = 5.0) -> None:
-        """Let running replies finish for up to ``grace_seconds``, then stop them (interrupted)."""
+        """Let running replies finish for up to ``grace_seconds``, then stop them: each is
+        stored as interrupted with what it had written."""
         pending = set(self._replies)
         if not pending:
             return
@@ -232,7 +233,7 @@ class TutorService:
         for reply in still:
             reply.cancel()
         if still:
-            await asyncio.wait(still, timeout=grace_seconds)
+            await asyncio.wait(still, timeout=5.0)
 
 
 def open_tutoring(runtime: Runtime) -> TutorService:
