@@ -11,6 +11,7 @@ from learnpath.domain.task import TaskStatus
 from learnpath.settings import AuthMode
 from learnpath.web.forms import RoadmapForm
 from learnpath.web.i18n import ui_language
+from learnpath.web.learning import roadmap_learning
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
 from learnpath.web.views import concept_views, issue_views, open_issues, task_json, timeline
@@ -103,6 +104,7 @@ async def roadmap_page(
             "offline": offline,
             "open_concept": concept or first,
             "done_count": sum(1 for p in progress if p["done"]),
+            **await roadmap_learning(store, visitor.user.id, roadmap.id),
         },
     )
 
