@@ -25,6 +25,7 @@ from learnpath.api.learning_schemas import (
 )
 from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import framework_of
+from learnpath.api.routes.tasks import SSE_EVENT_SCHEMA
 from learnpath.learning.notes import save_answer
 from learnpath.learning.quota import QuotaExceeded, check_chat_rate
 from learnpath.learning.tutoring import TutorService
@@ -43,7 +44,7 @@ SSE_DOC: dict[int | str, dict[str, Any]] = {
         "`{message_id, offset, text}`), then `done` (the final answer: completed, failed with "
         "its `error`, or interrupted). Reconnect to `…/chat/{message_id}/events` with "
         "`Last-Event-ID` to continue where you left off.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
     }
 }
 

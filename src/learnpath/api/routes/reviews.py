@@ -167,7 +167,7 @@ async def revoke_feed(user: CurrentUser, store: StoreDep) -> Response:
     summary="The reminder calendar (iCalendar), at its secret URL",
     responses={
         200: {"content": {"text/calendar": {}}, "description": "An RFC 5545 calendar"},
-        **problem_responses(404),
+        **problem_responses(404, 422),
     },
 )
 async def calendar_feed(
