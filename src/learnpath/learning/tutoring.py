@@ -25,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from learnpath.agents.tutor import Tutor, TutorQuestion
 from learnpath.document import by_concept
@@ -53,6 +54,11 @@ UNEXPECTED = (
     "`learnpath doctor` and check the server log.",
 )
 FOLLOW_POLL_SECONDS = 0.2
+Read = Callable[[Coroutine[Any, Any, MessageRecord]], Awaitable[MessageRecord]]
+
+
+async def _plain(read: Coroutine[Any, Any, MessageRecord]) -> MessageRecord:
+    return await read
 
 
 @dataclass(frozen=True)
@@ -209,12 +215,16 @@ class TutorService:
             self.signal.notify()
 
     async def follow(
-        self, user_id: str, message_id: str, offset: int = 0
+        self, user_id: str, message_id: str, offset: int = 0, *, read: Read = _plain
     ) -> AsyncIterator[ReplyEvent]:
-        """Yield the answer's text after ``offset`` as it is saved, then its final record."""
+        """Yield the answer's text after ``offset`` as it is saved, then its final record.
+
+        ``read`` awaits each database read: a stream to a client passes one that a client
+        leaving cannot cancel half-way (``learnpath.api.sse.uncancelled``).
+        """
         while True:
             seen = self.signal.version
-            message = await self.store.tutor_message(user_id, message_id)
+            message = await read(self.store.tutor_message(user_id, message_id))
             if len(message.text) > offset:
                 yield ReplyEvent(offset=offset, text=message.text[offset:])
                 offset = len(message.text)

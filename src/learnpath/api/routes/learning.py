@@ -26,6 +26,7 @@ from learnpath.api.learning_schemas import (
 from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import framework_of
 from learnpath.api.routes.tasks import SSE_EVENT_SCHEMA
+from learnpath.api.sse import uncancelled
 from learnpath.learning.notes import save_answer
 from learnpath.learning.quota import QuotaExceeded, check_chat_rate
 from learnpath.learning.tutoring import TutorService
@@ -77,7 +78,7 @@ async def reply_sse(
 ) -> AsyncIterator[str]:
     """A reply as server-sent events from ``offset``: ``delta`` pieces, then ``done``."""
     yield "retry: 1000\n\n"
-    async for event in service.follow(user_id, message_id, offset):
+    async for event in service.follow(user_id, message_id, offset, read=uncancelled):
         if event.final is not None:
             body = final(event.final) if final else message_out(event.final).model_dump(mode="json")
             yield _sse("done", body)
