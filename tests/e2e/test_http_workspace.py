@@ -44,7 +44,7 @@ def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]
     return body
 
 
-def anki_notes(data: bytes) -> list[list[str]]:
+def anki_notes(data: bytes, deck: str = "Learn SQL") -> list[list[str]]:
     """The fields of every note in an .apkg (a zip holding a SQLite collection)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert "collection.anki2" in archive.namelist()
@@ -58,7 +58,7 @@ def anki_notes(data: bytes) -> list[list[str]]:
             decks = connection.execute("SELECT decks FROM col").fetchone()[0]
         finally:
             connection.close()
-    assert any("Learn SQL" in deck["name"] for deck in json.loads(decks).values())
+    assert any(deck in entry["name"] for entry in json.loads(decks).values())
     return [row[0].split("\x1f") for row in rows]
 
 

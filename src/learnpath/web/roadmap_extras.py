@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
-from learnpath.document import document_with_bodies
 from learnpath.store import Store
 from learnpath.store.records import RoadmapRecord, TaskRecord
 from learnpath.web.i18n import translate
-from learnpath.workspace.mapsvg import MapLabels, roadmap_map
+from learnpath.workspace.exports import map_svg
+from learnpath.workspace.mapsvg import MapLabels
 from learnpath.workspace.plan import schedule_of
 
 
@@ -24,20 +23,8 @@ def map_labels(language: str) -> MapLabels:
     )
 
 
-def concept_link(roadmap_id: str, concept_id: str) -> str:
-    quoted = quote(concept_id, safe="")
-    return f"/roadmaps/{quote(roadmap_id, safe='')}?concept={quoted}#concept-{quoted}"
-
-
 async def roadmap_svg(store: Store, roadmap: RoadmapRecord, user_id: str, language: str) -> str:
-    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
-    done = {p["concept_id"] for p in await store.progress(user_id, roadmap.id) if p["done"]}
-    return roadmap_map(
-        document,
-        done=done,
-        link=lambda cid: concept_link(roadmap.id, cid),
-        labels=map_labels(language),
-    )
+    return await map_svg(store, roadmap, user_id, map_labels(language))
 
 
 async def roadmap_extras(

@@ -12,13 +12,15 @@ import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import quote
 
 from learnpath.document import document_with_bodies
 from learnpath.domain.task import TaskStatus
 from learnpath.export import to_markdown
 from learnpath.store import Store
-from learnpath.store.records import TaskRecord
+from learnpath.store.records import RoadmapRecord, TaskRecord
 from learnpath.workspace.anki import anki_package
+from learnpath.workspace.mapsvg import MapLabels, roadmap_map
 from learnpath.workspace.plan import schedule_of
 
 
@@ -97,3 +99,20 @@ async def export_roadmap(
         }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     return Export(text.encode("utf-8"), MEDIA_TYPES[fmt], name)
+
+
+def concept_page(roadmap_id: str, concept_id: str) -> str:
+    """The web page of a concept (where the map's boxes link to)."""
+    quoted = quote(concept_id, safe="")
+    return f"/roadmaps/{quote(roadmap_id, safe='')}?concept={quoted}#concept-{quoted}"
+
+
+async def map_svg(
+    store: Store, roadmap: RoadmapRecord, user_id: str, labels: MapLabels | None = None
+) -> str:
+    """The roadmap's map with ``user_id``'s done concepts ticked, linking to concept pages."""
+    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
+    done = {p["concept_id"] for p in await store.progress(user_id, roadmap.id) if p["done"]}
+    return roadmap_map(
+        document, done=done, link=lambda cid: concept_page(roadmap.id, cid), labels=labels
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
@@ -12,11 +11,9 @@ from learnpath.api.deps import CurrentUser, RoadmapId, StoreDep
 from learnpath.api.errors import ensure_storable
 from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.workspace_schemas import EditOut, EditRecordOut, EditsIn, HistoryOut
-from learnpath.document import document_with_bodies
 from learnpath.domain.schedule import Schedule
 from learnpath.workspace.changes import change_roadmap
-from learnpath.workspace.exports import MEDIA_TYPES, ExportFormat, export_roadmap
-from learnpath.workspace.mapsvg import roadmap_map
+from learnpath.workspace.exports import MEDIA_TYPES, ExportFormat, export_roadmap, map_svg
 from learnpath.workspace.plan import roadmap_schedule
 
 router = APIRouter(tags=["workspace"])
@@ -25,12 +22,6 @@ StartDate = Annotated[
     dt.date | None,
     Query(description="The first day of the plan (default: the day the roadmap was made)"),
 ]
-
-
-def concept_page(roadmap_id: str, concept_id: str) -> str:
-    """The web page of a concept (what the map's boxes link to)."""
-    quoted = quote(concept_id, safe="")
-    return f"/roadmaps/{quote(roadmap_id, safe='')}?concept={quoted}#concept-{quoted}"
 
 
 @router.get(
@@ -97,9 +88,7 @@ async def schedule(
 async def roadmap_map_svg(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep) -> Response:
     """The roadmap as a map (SVG, rendered on the server)."""
     roadmap = await store.get_roadmap(roadmap_id, user.id)
-    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
-    done = {p["concept_id"] for p in await store.progress(user.id, roadmap.id) if p["done"]}
-    svg = roadmap_map(document, done=done, link=lambda cid: concept_page(roadmap.id, cid))
+    svg = await map_svg(store, roadmap, user.id)
     return Response(svg, media_type="image/svg+xml")
 
 
