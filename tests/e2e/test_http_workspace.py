@@ -440,3 +440,37 @@ async def test_map_is_escaped_svg_with_links_arrows_and_done_marks(
         done = [r for r in root.iter(f"{SVG}rect") if "lp-map-done" in (r.get("class") or "")]
         assert len(done) == 1
         assert any(text.startswith("✓ Concept 1") for text in texts)
+
+
+async def test_new_concepts_are_written_by_a_real_model_over_http(
+    live_server: StartServer, tokens: Tokens, make_settings: Any
+) -> None:
+    """With a model configured (a loopback OpenAI-compatible server), an edit's new concept
+    gets its content from that model, through the same job as any content."""
+    from learnpath.agents import build_team
+    from learnpath.testing import FakeLLMServer
+
+    with FakeLLMServer() as model:
+        settings = make_settings(model=model.model_setting, model_timeout_seconds=10.0)
+        app = live_server(team=build_team(settings), model=model.model_setting)
+        async with app.client(tokens.alice) as client:
+            rid = await _roadmap(client, goal="Become a backend engineer", weeks=26)
+            roadmap = (await client.get(f"{API}/roadmaps/{rid}")).json()
+            assert roadmap["generated_by"] != "offline" and roadmap["offline"] is None
+            module_id = roadmap["stages"][0]["modules"][0]["module_id"]
+            before = model.requests_by_agent.get("tutorial", 0)
+            response = await _edit(
+                client,
+                rid,
+                {"op": "add_concept", "module_id": module_id, "concept": {"name": "gRPC"}},
+            )
+            assert response.status_code == 202, response.text
+            added = response.json()["added"][0]
+            task = await wait_for_task(client, rid, {"completed", "partial_failure", "failed"})
+            assert task["status"] == "completed", task
+            assert model.requests_by_agent["tutorial"] == before + 1
+            concept = (await client.get(f"{API}/roadmaps/{rid}/concepts/{added}")).json()
+            tutorial = concept["content"]["tutorial"]
+            assert tutorial["status"] == "completed" and tutorial["generated_by"] != "offline"
+            md = (await client.get(f"{API}/roadmaps/{rid}/export?format=md")).text
+            assert "Offline sample content" not in md and "#### gRPC" in md

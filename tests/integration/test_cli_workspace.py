@@ -69,7 +69,8 @@ def test_export_schedule_edit_history_and_map(cli_env: dict[str, str], tmp_path:
 
 
 def test_rename_trash_restore_share_and_fork(
-    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    cli_env: dict[str, str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _last(run_cli("generate", "Learn Go"))
     rid = json.loads(run_cli("roadmaps", "--json").stdout)[0]["id"]
