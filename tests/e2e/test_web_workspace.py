@@ -287,3 +287,40 @@ def test_map_and_workspace_pages_fit_a_phone(live_server: StartServer, browser: 
     expect(page).to_have_url(re.compile(r"concept=c4#concept-c4$"))
     expect(page.locator("#concept-c4")).to_have_attribute("open", "")
     context.close()
+
+
+def test_workspace_pages_in_chinese_and_dark(live_server: StartServer, browser: Any) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    app = live_server(auth="none", team=TinyTeam(concepts=2))
+    english = browser.new_context(viewport={"width": 1280, "height": 900})
+    english.set_default_timeout(WAIT_MS)
+    rid = _new_roadmap(english.new_page(), app)
+    english.close()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        color_scheme="dark",
+        extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.goto(f"{app.url}/roadmaps/{rid}")
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    expect(page.locator("#schedule h2")).to_have_text("学习计划")
+    expect(page.locator("#download-menu summary")).to_have_text("下载")
+    expect(page.locator("h1")).to_have_count(1)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 20, 27)"  # the dark palette
+    page.click("#map summary")
+    node = page.locator("#map .lp-map-node").first
+    fill = node.evaluate("el => getComputedStyle(el).fill")
+    assert fill != "rgb(255, 255, 255)"  # map boxes follow the dark palette
+    for path in ("/roadmaps", f"/roadmaps/{rid}/edit", "/trash"):
+        page.goto(app.url + path)
+        expect(page.locator("h1")).to_have_count(1)
+        assert "Change the roadmap" not in page.content()
+        assert _fits(page)
+    page.goto(app.url + "/roadmaps")
+    expect(page.locator("h1")).to_have_text("我的路线图")
+    context.close()
