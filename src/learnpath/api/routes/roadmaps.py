@@ -22,7 +22,9 @@ router = APIRouter(tags=["roadmaps"])
 
 
 @router.get(
-    "/roadmaps/{roadmap_id}", response_model=RoadmapOut, responses=problem_responses(*AUTHED)
+    "/roadmaps/{roadmap_id}",
+    response_model=RoadmapOut,
+    responses=problem_responses(*AUTHED, 409),
 )
 async def get_roadmap(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep) -> RoadmapOut:
     """Stages, modules and concepts, with each concept's content status and version."""
@@ -33,7 +35,7 @@ async def get_roadmap(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep)
 @router.get(
     "/roadmaps/{roadmap_id}/concepts/{concept_id}",
     response_model=ConceptDetail,
-    responses=problem_responses(*AUTHED),
+    responses=problem_responses(*AUTHED, 409),
 )
 async def get_concept(
     roadmap_id: RoadmapId, concept_id: ConceptId, user: CurrentUser, store: StoreDep
