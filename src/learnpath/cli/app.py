@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from learnpath.cli import workspace as workspace_commands
 from learnpath.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_PARTIAL,
@@ -288,5 +289,7 @@ def retry(task_id: Annotated[str, typer.Argument(help="Failed or partially faile
     run(ops.retry(load_settings(), task_id))
     out.print(f"{task_id}: queued again")
 
+
+workspace_commands.register(app)  # roadmaps, export, schedule, map, edit, history, share…
 
 __all__ = ["app", "fail"]

@@ -10,9 +10,12 @@ from learnpath.store.engine import Engines, make_engines
 from learnpath.store.reads import Page, ReadQueries
 from learnpath.store.runs import RunQueries, RunState
 from learnpath.store.users import UserQueries
+from learnpath.store.workspace import WorkspaceQueries
 
 
-class Store(CommandQueries, RunQueries, ReadQueries, UserQueries, DiagnosticQueries):
+class Store(
+    WorkspaceQueries, CommandQueries, RunQueries, ReadQueries, UserQueries, DiagnosticQueries
+):
     """Every query learnpath makes. Built from engines; close with ``await store.close()``."""
 
     async def close(self) -> None:
