@@ -1,13 +1,18 @@
-"""The roadmap document (DESIGN §8): one shape for ``GET /roadmaps/{id}`` and the CLI export.
+"""The roadmap document (DESIGN §8): one shape for ``GET /roadmaps/{id}`` and every export.
 
 ``roadmap_out`` builds it from a stored roadmap and the newest version of each content
 item; each concept's ``content`` holds ``tutorial``, ``resources`` and ``quiz`` as
 ``{status, version}`` (``not_started`` with version 0 before content generation).
+``document_with_bodies`` is the same document as JSON data with each content entry's
+``body`` and ``error`` inline (the exported file, the shared page); ``document_concepts``
+walks it. Markdown, the Anki deck, the map and the shared page are all built from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -142,3 +147,29 @@ def _stage_out(stage: Stage, content: dict[str, dict[str, ContentItem]]) -> Stag
         description=stage.description,
         modules=[_module_out(m, content) for m in stage.modules],
     )
+
+
+def document_with_bodies(roadmap: RoadmapRecord, content: list[ContentItem]) -> dict[str, Any]:
+    """The roadmap document as JSON data, each content entry with its ``body`` and ``error``."""
+    document = roadmap_out(roadmap, content).model_dump(mode="json")
+    grouped = by_concept(content)
+    for _, _, concept in document_concepts(document):
+        for kind, entry in concept["content"].items():
+            item = grouped.get(concept["concept_id"], {}).get(kind)
+            entry["body"] = item.body if item and item.status == "completed" else None
+            entry["error"] = (
+                {"code": item.error_code, "message": item.error_message}
+                if item and item.error_code
+                else None
+            )
+    return document
+
+
+def document_concepts(
+    document: dict[str, Any],
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """(stage, module, concept) of a document in roadmap order."""
+    for stage in document["stages"]:
+        for module in stage["modules"]:
+            for concept in module["concepts"]:
+                yield stage, module, concept

@@ -4,6 +4,7 @@ owner and an administrator. Another user's things are 404, never 403."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 CALLERS = ("none", "bad", "other", "owner", "admin")
 
 # (method, path, body, expected status per caller in CALLERS order). Rows run in order:
-# the regenerate row changes the roadmap's state and comes last.
+# the owner trashes the roadmap and restores it on the next row; the regenerate row
+# changes the roadmap's state and comes last.
 MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
     ("POST", "/api/v1/roadmaps/generate", {"goal": "Learn SQL"}, (401, 401, 202, 202, 202)),
     ("GET", "/api/v1/tasks", None, (401, 401, 200, 200, 200)),
@@ -71,6 +73,26 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
     ("GET", "/calendar/{feed}.ics", None, (200, 200, 200, 200, 200)),
     ("POST", "/api/v1/calendar/feed", None, (401, 401, 201, 201, 201)),
     ("DELETE", "/api/v1/calendar/feed", None, (401, 401, 204, 204, 204)),
+    ("GET", "/api/v1/roadmaps/{task}/export?format=md", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/roadmaps/{task}/export?format=apkg", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/roadmaps/{task}/schedule", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/roadmaps/{task}/map.svg", None, (401, 401, 404, 200, 404)),
+    (
+        "POST",
+        "/api/v1/roadmaps/{task}/edits",
+        {"operations": [{"op": "rename", "target_id": "c1", "name": "Renamed"}]},
+        (401, 401, 404, 200, 404),
+    ),
+    ("GET", "/api/v1/roadmaps/{task}/edits", None, (401, 401, 404, 200, 404)),
+    ("PATCH", "/api/v1/roadmaps/{task}", {"title": "Mine"}, (401, 401, 404, 200, 404)),
+    ("POST", "/api/v1/roadmaps/{task}/share", None, (401, 401, 404, 201, 404)),
+    ("DELETE", "/api/v1/roadmaps/{task}/share", None, (401, 401, 404, 204, 404)),
+    # No token needed to read a shared roadmap, but the token must be a live one.
+    ("GET", "/api/v1/shared/lps_" + "x" * 43, None, (404, 404, 404, 404, 404)),
+    ("POST", "/api/v1/shared/lps_" + "x" * 43 + "/fork", None, (401, 401, 404, 404, 404)),
+    ("GET", "/api/v1/trash", None, (401, 401, 200, 200, 200)),
+    ("DELETE", "/api/v1/roadmaps/{task}", None, (401, 401, 404, 200, 404)),
+    ("POST", "/api/v1/roadmaps/{task}/restore", None, (401, 401, 404, 200, 404)),
     ("GET", "/api/v1/admin/diagnostics", None, (401, 401, 403, 403, 200)),
     ("GET", "/healthz", None, (200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, (200, 200, 200, 200, 200)),
@@ -158,3 +180,63 @@ async def test_malformed_authorization_headers_are_401(
         response = await client.get(f"{API}/tasks", headers={"Authorization": header})
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
+
+
+async def test_a_share_link_reads_one_roadmap_and_nothing_else(
+    live_server: StartServer, tokens: Tokens
+) -> None:
+    """The link's token is not a credential: it opens the shared document only."""
+    app = live_server()
+    async with app.client(tokens.alice) as alice, app.client() as anyone:
+        task_id = (await alice.post(f"{API}/roadmaps/generate", json={"goal": "Learn C"})).json()[
+            "task_id"
+        ]
+        await wait_for_task(alice, task_id, {"completed"})
+        token = (await alice.post(f"{API}/roadmaps/{task_id}/share")).json()["token"]
+        assert (await anyone.get(f"{API}/shared/{token}")).status_code == 200
+        as_bearer = {"Authorization": f"Bearer {token}"}
+        for method, path in [
+            ("GET", f"/roadmaps/{task_id}"),
+            ("GET", f"/roadmaps/{task_id}/export"),
+            ("GET", f"/tasks/{task_id}"),
+            ("GET", "/roadmaps"),
+            ("POST", f"/roadmaps/{task_id}/edits"),
+            ("DELETE", f"/roadmaps/{task_id}"),
+            ("POST", f"/shared/{token}/fork"),
+        ]:
+            response = await anyone.request(method, API + path, headers=as_bearer)
+            assert response.status_code == 401, (method, path, response.status_code)
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = await anyone.request(method, f"{API}/shared/{token}")
+            assert response.status_code == 405, (method, response.status_code)
+
+
+def test_workspace_pages_belong_to_their_owner(
+    live_server: StartServer, make_settings: Any
+) -> None:
+    """Another user's roadmap pages, downloads and forms are 404 on the web too."""
+    from tests.e2e.test_web_pages import browser_client, create_users, csrf_of, submit
+
+    users = create_users(make_settings(), "alice", "bob")
+    app = live_server(auth="token")
+    with browser_client(app) as alice, browser_client(app) as bob:
+        for client, name in ((alice, "alice"), (bob, "bob")):
+            login = client.get("/login")
+            client.post("/login", data={"csrf_token": csrf_of(login.text), "token": users[name]})
+        task = submit(alice, goal="Alice's plan").headers["location"]
+        rid = task.rsplit("/", 1)[-1]
+        deadline = time.monotonic() + 30
+        while "Open roadmap" not in alice.get(task).text:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        for path in ("", "/edit", "/export?format=md", "/map.svg"):
+            assert alice.get(f"/roadmaps/{rid}{path}").status_code == 200, path
+            assert bob.get(f"/roadmaps/{rid}{path}").status_code == 404, path
+        csrf = csrf_of(bob.get("/").text)
+        for action in ("edit", "rename", "trash", "restore", "share", "unshare"):
+            response = bob.post(
+                f"/roadmaps/{rid}/{action}", data={"csrf_token": csrf, "op": "remove", "title": "x"}
+            )
+            assert response.status_code == 404, action
+        assert "Alice&#39;s plan" not in bob.get("/roadmaps").text
+        assert alice.get(f"/roadmaps/{rid}").status_code == 200

@@ -12,7 +12,17 @@ from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
 from learnpath.api.middleware import BodyLimit, RequestTiming
 from learnpath.api.openapi import install_openapi
-from learnpath.api.routes import admin, health, learning, progress, reviews, roadmaps, tasks
+from learnpath.api.routes import (
+    admin,
+    health,
+    learning,
+    library,
+    progress,
+    reviews,
+    roadmaps,
+    tasks,
+    workspace,
+)
 from learnpath.api.sse import StreamTiming
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
@@ -69,6 +79,10 @@ def create_app(
             {"name": "tasks", "description": "Generation tasks and their live events"},
             {"name": "roadmaps", "description": "Generated roadmaps and concept content"},
             {"name": "progress", "description": "A learner's progress and quiz results"},
+            {
+                "name": "workspace",
+                "description": "Export, schedule, map and changes of a finished roadmap",
+            },
             {"name": "learning", "description": "The tutor for each concept, and notes"},
             {"name": "reviews", "description": "Spaced reviews of quiz questions, reminders"},
             {"name": "admin", "description": "Administrator diagnostics"},
@@ -81,14 +95,8 @@ def create_app(
         poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
     )
     install_error_handlers(app)
-    for router in (
-        tasks.router,
-        roadmaps.router,
-        progress.router,
-        learning.router,
-        reviews.router,
-        admin.router,
-    ):
+    routers = (tasks, roadmaps, library, workspace, progress, learning, reviews, admin)
+    for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(reviews.feed_router)

@@ -159,7 +159,11 @@ async def _on_conflict(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_invalid_edits(_: Request, exc: Exception) -> JSONResponse:
-    return problem(422, "invalid_edits", str(exc))
+    code = str(getattr(exc, "code", "invalid_edits"))
+    issues = [issue.model_dump(mode="json") for issue in getattr(exc, "issues", [])]
+    if issues:
+        return problem(422, code, str(exc), issues=issues)
+    return problem(422, code, str(exc))
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,6 @@ from learnpath.api.schemas import (
     ContentErrorOut,
     ContentOut,
     ProgressOut,
-    RoadmapSummary,
     StepErrorOut,
     StepRunOut,
     TaskErrorOut,
@@ -75,17 +74,6 @@ def step_run_out(run: StepRunRecord, usage: list[dict[str, Any]] | None = None) 
             else None
         ),
         agents=agent_usage_out(usage or []),
-    )
-
-
-def roadmap_summary(roadmap: RoadmapRecord) -> RoadmapSummary:
-    return RoadmapSummary(
-        roadmap_id=roadmap.id,
-        task_id=roadmap.task_id,
-        title=roadmap.title,
-        generated_by=roadmap.generated_by,
-        created_at=roadmap.created_at,
-        updated_at=roadmap.updated_at,
     )
 
 

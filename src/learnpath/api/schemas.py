@@ -119,20 +119,6 @@ class TraceOut(BaseModel):
     agents: dict[str, AgentUsageOut] = Field(default_factory=dict)
 
 
-class RoadmapSummary(BaseModel):
-    roadmap_id: str
-    task_id: str
-    title: str
-    generated_by: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-class RoadmapPage(BaseModel):
-    items: list[RoadmapSummary]
-    next_cursor: str | None
-
-
 class ContentErrorOut(BaseModel):
     code: str
     message: str

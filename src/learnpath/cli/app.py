@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from learnpath.cli import workspace as workspace_commands
 from learnpath.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_PARTIAL,
@@ -290,6 +291,7 @@ def retry(task_id: Annotated[str, typer.Argument(help="Failed or partially faile
     out.print(f"{task_id}: queued again")
 
 
+workspace_commands.register(app)  # roadmaps, export, schedule, map, edit, history, share…
 register_learning(app)  # ask, review, notes, calendar
 
 __all__ = ["app", "fail"]

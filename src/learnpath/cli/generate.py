@@ -190,10 +190,13 @@ def default_path(settings: Settings, title: str, task_id: str, fmt: str) -> Path
     return settings.data_dir / "roadmaps" / f"{slug}-{task_id[:8]}.{fmt}"
 
 
-async def follow(runtime: Runtime, task_id: str, user_id: str, *, interactive_review: bool) -> str:
-    """Render the task's events until it ends; asks for review decisions when it parks."""
+async def follow(
+    runtime: Runtime, task_id: str, user_id: str, *, interactive_review: bool, after: int = 0
+) -> str:
+    """Render the task's events after ``after`` until it ends; asks for review decisions
+    when it parks."""
     store = runtime.store
-    seen = 0
+    seen = after
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -12,9 +12,11 @@ from learnpath.store.reviews import ReviewQueries
 from learnpath.store.runs import RunQueries, RunState
 from learnpath.store.tutoring import TutoringQueries
 from learnpath.store.users import UserQueries
+from learnpath.store.workspace import WorkspaceQueries
 
 
 class Store(
+    WorkspaceQueries,
     CommandQueries,
     RunQueries,
     ReadQueries,

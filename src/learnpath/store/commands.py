@@ -80,6 +80,7 @@ class CommandQueries(QueueQueries):
                     operations,
                     feedback or "",
                     edited_framework,
+                    user_id=user_id,
                 )
             next_step = Step.CONTENT_GENERATION if approve else Step.ROADMAP_EDIT
             await tx.conn.execute(

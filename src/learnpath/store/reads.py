@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import and_, or_, select
 
-from learnpath.store.base import NotFound, StoreBase
+from learnpath.store.base import Conflict, NotFound, StoreBase
 from learnpath.store.records import (
     ContentItem,
     EventRecord,
@@ -100,8 +100,10 @@ class ReadQueries(StoreBase):
     ) -> Page[TaskRecord]:
         """Newest first; pass ``next_cursor`` back for the next page."""
         async with self.read() as conn:
-            query = select(tasks, roadmaps.c.id.label("roadmap_id")).outerjoin(
-                roadmaps, roadmaps.c.task_id == tasks.c.id
+            query = (
+                select(tasks, roadmaps.c.id.label("roadmap_id"))
+                .outerjoin(roadmaps, roadmaps.c.task_id == tasks.c.id)
+                .where(roadmaps.c.deleted_at.is_(None))  # a trashed roadmap's task is hidden too
             )
             if user_id is not None:
                 query = query.where(tasks.c.user_id == user_id)
@@ -173,7 +175,11 @@ class ReadQueries(StoreBase):
             created_at=row.created_at,
         )
 
-    async def get_roadmap(self, roadmap_id: str, user_id: str | None = None) -> RoadmapRecord:
+    async def get_roadmap(
+        self, roadmap_id: str, user_id: str | None = None, *, in_trash: bool = False
+    ) -> RoadmapRecord:
+        """The roadmap; a Conflict (``roadmap_in_trash``) when it is in the trash, unless
+        ``in_trash`` asks for it as it is."""
         async with self.read() as conn:
             query = select(roadmaps).where(roadmaps.c.id == roadmap_id)
             if user_id is not None:
@@ -181,13 +187,27 @@ class ReadQueries(StoreBase):
             row = (await conn.execute(query)).first()
         if row is None:
             raise NotFound(f"no roadmap {roadmap_id}")
+        if row.deleted_at is not None and not in_trash:
+            raise Conflict(
+                f"the roadmap {roadmap_id} is in the trash; restore it to use it again",
+                code="roadmap_in_trash",
+            )
         return RoadmapRecord.from_row(row)
 
     async def list_roadmaps(
-        self, user_id: str | None, *, limit: int = 50, cursor: str | None = None
+        self,
+        user_id: str | None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        in_trash: bool = False,
     ) -> Page[RoadmapRecord]:
+        """Newest first: the roadmaps outside the trash, or (``in_trash``) those in it."""
         async with self.read() as conn:
-            query = select(roadmaps)
+            deleted = (
+                roadmaps.c.deleted_at.is_not(None) if in_trash else roadmaps.c.deleted_at.is_(None)
+            )
+            query = select(roadmaps).where(deleted)
             if user_id is not None:
                 query = query.where(roadmaps.c.user_id == user_id)
             if cursor:

@@ -125,6 +125,8 @@ class RoadmapRecord(_FromRow):
     generated_by: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    deleted_at: dt.datetime | None = None
+    shared_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

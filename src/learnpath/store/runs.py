@@ -524,22 +524,32 @@ async def write_edit(
     operations: list[dict[str, Any]],
     rationale: str,
     framework: dict[str, Any],
-) -> None:
-    await tx.conn.execute(
-        edit_records.insert().values(
-            task_id=task_id,
-            round=round_no,
-            source=source,
-            operations=operations,
-            rationale=rationale,
-            created_at=tx.now,
+    *,
+    user_id: str | None = None,
+) -> int:
+    """Record an edit (by ``user_id`` when a person made it) and store its result; returns
+    the record's id."""
+    edit_id = (
+        await tx.conn.execute(
+            edit_records.insert()
+            .values(
+                task_id=task_id,
+                round=round_no,
+                source=source,
+                operations=operations,
+                rationale=rationale,
+                user_id=user_id,
+                created_at=tx.now,
+            )
+            .returning(edit_records.c.id)
         )
-    )
+    ).scalar_one()
     await tx.conn.execute(
         update(roadmaps)
         .where(roadmaps.c.task_id == task_id)
         .values(framework=framework, title=framework["title"], updated_at=tx.now)
     )
+    return int(edit_id)
 
 
 async def latest_content_statuses(conn: Any, roadmap_id: str) -> dict[tuple[str, str], str]:

@@ -195,6 +195,10 @@ roadmaps = Table(
     Column("generated_by", String(200), nullable=False),
     _created(),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The learner's workspace: in the trash since, and a share link (only its hash is kept).
+    Column("deleted_at", UTCDateTime()),
+    Column("share_token_hash", String(64), unique=True),
+    Column("shared_at", UTCDateTime()),
     Index("ix_roadmaps_user_created", "user_id", "created_at", "id"),
 )
 
@@ -219,6 +223,7 @@ edit_records = Table(
     Column("source", String(16), nullable=False),
     Column("operations", JSON, nullable=False),
     Column("rationale", Text, nullable=False, default=""),
+    Column("user_id", String(36)),  # who made the change (a reviewer or the learner)
     _created(),
 )
 

@@ -44,7 +44,9 @@ def mount(app: FastAPI) -> None:
     from learnpath.web.learning import router as learning_router
     from learnpath.web.live import router as live_router
     from learnpath.web.pages import router as pages_router
+    from learnpath.web.workspace import router as workspace_router
 
+    app.include_router(workspace_router)
     app.include_router(pages_router)
     app.include_router(actions_router)
     app.include_router(live_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from learnpath.web.forms import RoadmapForm
 from learnpath.web.i18n import ui_language
 from learnpath.web.learning import roadmap_learning
 from learnpath.web.rendering import PageRoute, redirect, render
+from learnpath.web.roadmap_extras import roadmap_extras
 from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
 from learnpath.web.views import concept_views, issue_views, open_issues, task_json, timeline
 
@@ -82,9 +84,12 @@ async def roadmap_page(
     roadmap_id: str,
     visitor: VisitorDep,
     concept: Annotated[str | None, Query(max_length=64)] = None,
+    start: dt.date | None = None,
 ) -> Response:
     store = runtime_of(request).store
-    roadmap = await store.get_roadmap(roadmap_id, visitor.user.id)
+    roadmap = await store.get_roadmap(roadmap_id, visitor.user.id, in_trash=True)
+    if roadmap.deleted_at is not None:
+        return render(request, "trashed.html", {"roadmap": roadmap})
     task = await store.get_task(roadmap.task_id, visitor.user.id)
     items = await store.latest_content(roadmap.id)
     progress = await store.progress(visitor.user.id, roadmap.id)
@@ -104,6 +109,7 @@ async def roadmap_page(
             "offline": offline,
             "open_concept": concept or first,
             "done_count": sum(1 for p in progress if p["done"]),
+            **await roadmap_extras(store, roadmap, task, progress, ui_language(request), start),
             **await roadmap_learning(store, visitor.user.id, roadmap.id),
         },
     )

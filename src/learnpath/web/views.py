@@ -127,7 +127,7 @@ def issue_views(
     language, naming their target by its name in the roadmap; the model's own review notes
     are shown as written, in the roadmap's language (``lang`` empty: the content's).
     """
-    names = _names(framework or {})
+    names = names_of(framework or {})
     views = []
     for issue in issues:
         code = str(issue.get("code") or "")
@@ -143,7 +143,8 @@ def issue_views(
     return views
 
 
-def _names(framework: dict[str, Any]) -> dict[str, str]:
+def names_of(framework: dict[str, Any]) -> dict[str, str]:
+    """Every stage, module and concept id of a stored framework with its name."""
     names: dict[str, str] = {}
     for stage in framework.get("stages") or []:
         names[str(stage.get("id"))] = str(stage.get("name"))
@@ -163,6 +164,7 @@ class ConceptView:
     description: str
     estimated_hours: float
     difficulty: str
+    prerequisites: list[str] = field(default_factory=list)
     items: dict[str, ContentItem] = field(default_factory=dict)
     done: bool = False
     quiz_answers: list[int | None] | None = None
@@ -222,6 +224,7 @@ def concept_views(
                         description=concept.get("description", ""),
                         estimated_hours=float(concept.get("estimated_hours", 0) or 0),
                         difficulty=str(concept.get("difficulty", "")),
+                        prerequisites=list(concept.get("prerequisites") or []),
                         items=by_concept.get(concept["id"], {}),
                         done=bool(mine.get("done", False)),
                         quiz_answers=mine.get("quiz_answers"),

@@ -35,7 +35,7 @@ async def _concept_roadmap(
 @router.put(
     "/roadmaps/{roadmap_id}/concepts/{concept_id}/progress",
     response_model=ConceptProgressOut,
-    responses=problem_responses(*AUTHED),
+    responses=problem_responses(*AUTHED, 409),
 )
 async def set_done(
     roadmap_id: RoadmapId,
@@ -110,7 +110,7 @@ async def answer_quiz(
 @router.get(
     "/roadmaps/{roadmap_id}/progress",
     response_model=RoadmapProgressOut,
-    responses=problem_responses(*AUTHED),
+    responses=problem_responses(*AUTHED, 409),
 )
 async def get_progress(
     roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep

@@ -1,4 +1,6 @@
-"""Roadmaps: list, read, a concept with its content, regenerate a concept's content."""
+"""Roadmaps: read one, a concept with its content, regenerate a concept's content.
+
+The list (with the learner's own progress) is in ``library``."""
 
 from __future__ import annotations
 
@@ -7,13 +9,11 @@ from fastapi import APIRouter
 from learnpath.api.deps import ConceptId, CurrentUser, RoadmapId, StoreDep
 from learnpath.api.errors import ensure_storable
 from learnpath.api.openapi import AUTHED, problem_responses
-from learnpath.api.render import concept_detail, roadmap_summary
-from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
+from learnpath.api.render import concept_detail
 from learnpath.api.schemas import (
     ConceptDetail,
     RegenerateAccepted,
     RegenerateIn,
-    RoadmapPage,
 )
 from learnpath.document import RoadmapOut, roadmap_out
 from learnpath.store import NotFound
@@ -21,17 +21,10 @@ from learnpath.store import NotFound
 router = APIRouter(tags=["roadmaps"])
 
 
-@router.get("/roadmaps", response_model=RoadmapPage, responses=problem_responses(*AUTHED))
-async def list_roadmaps(
-    user: CurrentUser, store: StoreDep, limit: Limit = 20, cursor: Cursor = None
-) -> RoadmapPage:
-    """The caller's roadmaps, newest first."""
-    page = await store.list_roadmaps(user.id, limit=limit, cursor=checked_cursor(cursor))
-    return RoadmapPage(items=[roadmap_summary(r) for r in page.items], next_cursor=page.next_cursor)
-
-
 @router.get(
-    "/roadmaps/{roadmap_id}", response_model=RoadmapOut, responses=problem_responses(*AUTHED)
+    "/roadmaps/{roadmap_id}",
+    response_model=RoadmapOut,
+    responses=problem_responses(*AUTHED, 409),
 )
 async def get_roadmap(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep) -> RoadmapOut:
     """Stages, modules and concepts, with each concept's content status and version."""
@@ -42,7 +35,7 @@ async def get_roadmap(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep)
 @router.get(
     "/roadmaps/{roadmap_id}/concepts/{concept_id}",
     response_model=ConceptDetail,
-    responses=problem_responses(*AUTHED),
+    responses=problem_responses(*AUTHED, 409),
 )
 async def get_concept(
     roadmap_id: RoadmapId, concept_id: ConceptId, user: CurrentUser, store: StoreDep

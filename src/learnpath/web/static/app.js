@@ -139,3 +139,22 @@
     if (task && task.dataset.streamUrl) { watchTask(task); }
   });
 })();
+
+// Printing the roadmap: open every concept (and the map) while the page prints.
+(function () {
+  "use strict";
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details:not([open])"),
+      function (el) { return !el.closest(".no-print") && !el.classList.contains("menu"); });
+    opened.forEach(function (el) { el.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (el) { el.open = false; });
+    opened = [];
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
+})();

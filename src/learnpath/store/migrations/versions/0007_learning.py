@@ -1,7 +1,7 @@
 """learning: tutor, notes, review cards, calendar feeds
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-03 07:40:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import learnpath.store.tables
 
 
-revision: str = '0007'
-down_revision: str | None = '0003'
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

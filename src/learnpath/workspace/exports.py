@@ -1,0 +1,118 @@
+"""A roadmap as a file to download: a Markdown plan, the JSON document or an Anki deck.
+
+Every format is built from the roadmap document; Markdown and JSON carry the schedule.
+An unfinished roadmap exports what exists, marked as such.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import quote
+
+from learnpath.document import document_with_bodies
+from learnpath.domain.task import TaskStatus
+from learnpath.export import to_markdown
+from learnpath.store import Store
+from learnpath.store.records import RoadmapRecord, TaskRecord
+from learnpath.workspace.anki import anki_package
+from learnpath.workspace.mapsvg import MapLabels, roadmap_map
+from learnpath.workspace.plan import schedule_of
+
+
+class ExportFormat(StrEnum):
+    MD = "md"
+    JSON = "json"
+    APKG = "apkg"
+
+
+MEDIA_TYPES = {
+    ExportFormat.MD: "text/markdown; charset=utf-8",
+    ExportFormat.JSON: "application/json",
+    ExportFormat.APKG: "application/zip",
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    data: bytes
+    media_type: str
+    filename: str
+
+    @property
+    def disposition(self) -> str:
+        return f'attachment; filename="{self.filename}"'
+
+
+def file_name(title: str, roadmap_id: str, fmt: str) -> str:
+    """``<title-slug>-<id8>.<fmt>``: ASCII only, so every client keeps it as it is."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "roadmap"
+    return f"{slug}-{roadmap_id[:8]}.{fmt}"
+
+
+def unfinished_note(task: TaskRecord) -> str | None:
+    """Why the roadmap is not complete (None when it is)."""
+    if task.status is TaskStatus.COMPLETED:
+        return None
+    if task.status is TaskStatus.PARTIAL_FAILURE:
+        return (
+            f"Content for some concepts could not be generated ({task.progress_done} of "
+            f"{task.progress_total} concepts are complete); retry the task to write the rest."
+        )
+    return (
+        f"The roadmap's task is {task.status.value.replace('_', ' ')}: "
+        f"{task.progress_done} of {task.progress_total} concepts have their content. "
+        "This file holds what exists so far."
+    )
+
+
+async def export_roadmap(
+    store: Store,
+    roadmap_id: str,
+    user_id: str,
+    fmt: ExportFormat,
+    *,
+    today: dt.date,
+    start: dt.date | None = None,
+) -> Export:
+    roadmap = await store.get_roadmap(roadmap_id, user_id)
+    task = await store.get_task(roadmap.task_id, user_id)
+    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
+    note = unfinished_note(task)
+    name = file_name(roadmap.title, roadmap.id, fmt.value)
+    if fmt is ExportFormat.APKG:
+        data = await asyncio.to_thread(anki_package, document, note=note or "")
+        return Export(data, MEDIA_TYPES[fmt], name)
+    progress = await store.progress(user_id, roadmap.id)
+    schedule = schedule_of(roadmap, task.request, progress, today=today, start=start)
+    if fmt is ExportFormat.MD:
+        text = to_markdown(document, schedule, unfinished=note)
+    else:
+        document |= {
+            "status": task.status.value,
+            "unfinished": note,
+            "schedule": schedule.model_dump(mode="json"),
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return Export(text.encode("utf-8"), MEDIA_TYPES[fmt], name)
+
+
+def concept_page(roadmap_id: str, concept_id: str) -> str:
+    """The web page of a concept (where the map's boxes link to)."""
+    quoted = quote(concept_id, safe="")
+    return f"/roadmaps/{quote(roadmap_id, safe='')}?concept={quoted}#concept-{quoted}"
+
+
+async def map_svg(
+    store: Store, roadmap: RoadmapRecord, user_id: str, labels: MapLabels | None = None
+) -> str:
+    """The roadmap's map with ``user_id``'s done concepts ticked, linking to concept pages."""
+    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
+    done = {p["concept_id"] for p in await store.progress(user_id, roadmap.id) if p["done"]}
+    return roadmap_map(
+        document, done=done, link=lambda cid: concept_page(roadmap.id, cid), labels=labels
+    )
