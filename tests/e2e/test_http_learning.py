@@ -279,6 +279,95 @@ async def test_notes_and_saving_an_answer_as_a_note(
         assert len((await alice.get(base)).json()["items"]) == 1
 
 
+def _concept_section(markdown: str, concept: str, following: str) -> str:
+    """The lines of the Markdown plan between one concept's anchor and the next one's."""
+    start = markdown.index(f'<a id="concept-{concept}"></a>')
+    return markdown[start : markdown.index(following, start)]
+
+
+async def test_notes_are_in_the_owners_exports_and_nowhere_else(
+    live_server: StartServer, tokens: Tokens
+) -> None:
+    app = live_server(team=StudyTeam(concepts=2))
+    async with (
+        app.client(tokens.alice) as alice,
+        app.client(tokens.bob) as bob,
+        app.client() as anyone,
+    ):
+        roadmap = await roadmap_of(app, alice)
+        notes = f"{API}/roadmaps/{roadmap}/concepts"
+        mine = "# Joins\n\nLEFT keeps every row of the left table"
+        assert (await alice.post(f"{notes}/c1/notes", json={"markdown": mine})).status_code == 201
+        answer = (await ask(alice, roadmap, "Why?"))[-1][1]
+        saved = await alice.post(
+            f"{notes}/c1/notes", json={"from_message_id": answer["message_id"]}
+        )
+        assert saved.status_code == 201
+        on_c2 = {"markdown": "Only about the second concept"}
+        assert (await alice.post(f"{notes}/c2/notes", json=on_c2)).status_code == 201
+
+        md = (await alice.get(f"{API}/roadmaps/{roadmap}/export", params={"format": "md"})).text
+        c1 = _concept_section(md, "c1", '<a id="concept-c2"></a>')
+        assert "**My notes** *(the learner's own notes, not generated content)*" in c1
+        # After the concept's generated content, quoted, headings below the concept's.
+        assert c1.index("**Quiz**") < c1.index("**My notes**")
+        assert "> ##### Joins" in c1 and "> LEFT keeps every row of the left table" in c1
+        first, second = c1.index("> *Note 1 · updated "), c1.index("> *Note 2 · updated ")
+        assert first < c1.index("LEFT keeps") < second
+        assert "saved from a tutor answer*" in c1[second:]
+        assert "> " + answer["text"].strip().splitlines()[0] in c1[second:]
+        assert "second concept" not in c1
+        c2 = md[md.index('<a id="concept-c2"></a>') :]
+        assert "> Only about the second concept" in c2 and "LEFT keeps" not in c2
+
+        document = (await alice.get(f"{API}/roadmaps/{roadmap}/export?format=json")).json()
+        first_c, second_c = document["stages"][0]["modules"][0]["concepts"]
+        assert [n["markdown"] for n in first_c["learner_notes"]] == [mine, saved.json()["markdown"]]
+        assert first_c["learner_notes"][1]["source_message_id"] == answer["message_id"]
+        assert [n["markdown"] for n in second_c["learner_notes"]] == [on_c2["markdown"]]
+        assert document["learner_notes_on_removed_concepts"] == []
+
+        # A shared link and a forked copy carry the roadmap, never the owner's notes.
+        token = (await alice.post(f"{API}/roadmaps/{roadmap}/share")).json()["token"]
+        for shared in (
+            await anyone.get(f"{API}/shared/{token}"),
+            await anyone.get(f"/shared/{token}"),
+        ):
+            assert shared.status_code == 200
+            assert "LEFT keeps" not in shared.text and "second concept" not in shared.text
+            assert "learner_notes" not in shared.text and "My notes" not in shared.text
+        fork = (await bob.post(f"{API}/shared/{token}/fork")).json()["roadmap_id"]
+        copied = await bob.get(f"{API}/roadmaps/{fork}/export", params={"format": "md"})
+        assert copied.status_code == 200 and "Concept 1" in copied.text
+        assert "My notes" not in copied.text and "LEFT keeps" not in copied.text
+        copied_json = (await bob.get(f"{API}/roadmaps/{fork}/export?format=json")).json()
+        assert all(
+            c["learner_notes"] == []
+            for s in copied_json["stages"]
+            for m in s["modules"]
+            for c in m["concepts"]
+        )
+        assert (await bob.get(f"{API}/roadmaps/{fork}/notes")).json()["items"] == []
+        refused = await bob.get(f"{API}/roadmaps/{roadmap}/export", params={"format": "md"})
+        assert refused.status_code == 404
+
+        # An edit that removes a concept keeps its notes: the export lists them at the end.
+        removed = await alice.post(
+            f"{API}/roadmaps/{roadmap}/edits",
+            json={"operations": [{"op": "remove", "target_id": "c2"}]},
+        )
+        assert removed.status_code == 200, removed.text
+        md = (await alice.get(f"{API}/roadmaps/{roadmap}/export", params={"format": "md"})).text
+        assert '<a id="concept-c2"></a>' not in md
+        tail = md[md.index("## My notes on removed concepts") :]
+        assert "#### c2" in tail and "> Only about the second concept" in tail
+        assert "- [My notes on removed concepts](#notes-on-removed-concepts)" in md
+        document = (await alice.get(f"{API}/roadmaps/{roadmap}/export?format=json")).json()
+        assert [
+            (n["concept_id"], n["markdown"]) for n in document["learner_notes_on_removed_concepts"]
+        ] == [("c2", on_c2["markdown"])]
+
+
 async def test_reviews_follow_the_learner_and_fsrs(
     live_server: StartServer, tokens: Tokens
 ) -> None:

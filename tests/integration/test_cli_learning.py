@@ -4,6 +4,7 @@ a pipe), review, notes and the calendar in-process."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,26 @@ def test_notes_and_calendar_commands(cli_env: dict[str, str], settings: Settings
     assert url.split("/")[-1] not in shown.stdout  # the secret is shown only once
     assert invoke("calendar", "revoke").exit_code == 0
     assert "feed: none" in invoke("calendar", "show").stdout
+
+
+def test_the_exported_plan_and_document_carry_the_notes(
+    cli_env: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    task = make_roadmap(settings)
+    assert invoke("notes", "add", task[:8], "c2", "## Keys\n\nA key names one row").exit_code == 0
+    plan = tmp_path / "plan.md"
+    exported = invoke("export", task[:8], "--format", "md", "-o", str(plan))
+    assert exported.exit_code == 0, exported.stderr
+    assert exported.stdout.strip().splitlines()[-1] == str(plan)
+    text = plan.read_text()
+    c2 = text[text.index('<a id="concept-c2"></a>') :]
+    assert "**My notes** *(the learner's own notes, not generated content)*" in c2
+    assert "> ##### Keys" in c2 and "> A key names one row" in c2
+    assert "My notes" not in text[: text.index('<a id="concept-c2"></a>')]
+    document = tmp_path / "plan.json"
+    assert invoke("export", task[:8], "--format", "json", "-o", str(document)).exit_code == 0
+    concepts = json.loads(document.read_text())["stages"][0]["modules"][0]["concepts"]
+    assert [[n["markdown"] for n in c["learner_notes"]] for c in concepts] == [
+        [],
+        ["## Keys\n\nA key names one row"],
+    ]
