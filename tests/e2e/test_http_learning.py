@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -441,21 +442,54 @@ async def test_calendar_feed_lists_each_days_reviews_at_a_revocable_secret_url(
         assert feed.headers["content-type"].startswith("text/calendar")
         calendar = Calendar.from_ical(feed.content)
         events = [c for c in calendar.walk("VEVENT")]
-        today = (
-            dt.datetime.now(dt.UTC)
-            .astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
-            .date()
-        )
-        by_day = {e.decoded("dtstart"): e for e in events}
+        today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("Europe/Paris")).date()
+        reviews = [e for e in events if str(e["uid"]).startswith("reviews-")]
+        planned = [e for e in events if str(e["uid"]).startswith("plan-")]
+        assert len(reviews) + len(planned) == len(events)
+        by_day = {e.decoded("dtstart"): e for e in reviews}
         # c2 (done): 3 due today; c1's quiz: one right answer (in 2 days), two wrong (in 1 day).
         assert sorted(by_day) == [today, today + dt.timedelta(days=1), today + dt.timedelta(days=2)]
         assert str(by_day[today]["summary"]) == "learnpath: 3 reviews due"
         assert str(by_day[today + dt.timedelta(days=1)]["summary"]) == "learnpath: 2 reviews due"
         assert str(by_day[today + dt.timedelta(days=2)]["summary"]) == "learnpath: 1 review due"
         assert "3 × Concept 2" in str(by_day[today]["description"])
-        assert all(str(e["url"]) == app.url + "/reviews" for e in events)
-        assert len({str(e["uid"]) for e in events}) == 3
-        assert (await anyone.get(url)).content.count(b"BEGIN:VEVENT") == 3  # stable, no doubles
+        assert all(str(e["url"]) == app.url + "/reviews" for e in reviews)
+        assert len({str(e["uid"]) for e in reviews}) == 3
+
+        # The study plan: one all-day event spanning each week that still has a concept to
+        # study, naming the concepts not done yet, as the roadmap's schedule places them.
+        plan = (await alice.get(f"{API}/roadmaps/{roadmap}/schedule")).json()
+        names = {c["concept_id"]: c for c in plan["concepts"]}
+        expected = []
+        for week in plan["weeks"]:
+            first, last = (dt.date.fromisoformat(week[k]) for k in ("start_date", "end_date"))
+            inside = [c for c in plan["concepts"] if c["week"] <= week["week"] <= c["end_week"]]
+            if last >= today and not all(c["done"] for c in inside):
+                expected.append((week, first, last, inside))
+        assert expected and names["c2"]["done"] and not names["c1"]["done"]
+        assert len(planned) == len(expected)
+        for event, (week, first, last, inside) in zip(planned, expected, strict=True):
+            assert (event.decoded("dtstart"), event.decoded("dtend")) == (
+                first,
+                last + dt.timedelta(days=1),
+            )
+            todo = ", ".join(c["name"] for c in inside if not c["done"])
+            assert str(event["summary"]) == (
+                f"{todo} — week {week['week']}/{plan['weeks_needed']} of Roadmap: Learn SQL"
+            )
+            description = str(event["description"])
+            for concept in inside:
+                line = f"- {concept['name']}: {concept['hours']:g} h, due {concept['due_date']}"
+                assert line in description
+            assert str(event["url"]) == f"{app.url}/roadmaps/{roadmap}"
+            assert str(event["transp"]) == "TRANSPARENT"
+        assert "Concept 1" in str(planned[0]["summary"])
+        assert len({str(e["uid"]) for e in planned}) == len(planned)
+        again = (await anyone.get(url)).content
+        assert again.count(b"BEGIN:VEVENT") == len(events)  # stable, no doubles
+        assert {str(e["uid"]) for e in Calendar.from_ical(again).walk("VEVENT")} == {
+            str(e["uid"]) for e in events
+        }
 
         rotated = (await alice.post(f"{API}/calendar/feed")).json()["url"]
         assert (await anyone.get(url)).status_code == 404
@@ -463,3 +497,49 @@ async def test_calendar_feed_lists_each_days_reviews_at_a_revocable_secret_url(
         assert (await alice.delete(f"{API}/calendar/feed")).status_code == 204
         gone = await anyone.get(rotated)
         assert gone.status_code == 404 and gone.json()["code"] == "not_found"
+
+
+async def test_the_trash_and_removed_concepts_take_their_reviews_and_plan_away(
+    live_server: StartServer, tokens: Tokens
+) -> None:
+    app = live_server(team=StudyTeam(concepts=2))
+    async with app.client(tokens.alice) as alice, app.client() as anyone:
+        roadmap = await roadmap_of(app, alice)
+        concepts = f"{API}/roadmaps/{roadmap}/concepts"
+        await alice.put(f"{concepts}/c2/progress", json={"done": True})  # 3 cards due today
+        await alice.post(f"{concepts}/c1/quiz", json={"answers": [0, 0, 1]})  # due in 1-2 days
+        due = (await alice.get(f"{API}/reviews/due")).json()
+        assert (due["due_count"], {c["concept_id"] for c in due["cards"]}) == (3, {"c2"})
+        c2_card = due["cards"][0]["card_id"]
+        url = (await alice.post(f"{API}/calendar/feed")).json()["url"]
+
+        def kinds(feed: bytes) -> list[str]:
+            events = Calendar.from_ical(feed).walk("VEVENT")
+            return sorted(str(e["uid"]).split("-")[0] for e in events)
+
+        assert kinds((await anyone.get(url)).content).count("reviews") == 3
+
+        removed = await alice.post(
+            f"{API}/roadmaps/{roadmap}/edits",
+            json={"operations": [{"op": "remove", "target_id": "c2"}]},
+        )
+        assert removed.status_code == 200, removed.text
+        due = (await alice.get(f"{API}/reviews/due")).json()
+        assert (due["due_count"], due["new_count"], due["cards"]) == (0, 0, [])
+        assert due["next_due"] is not None  # c1's cards stay scheduled
+        gone = await alice.post(f"{API}/reviews/{c2_card}/answer", json={"rating": "good"})
+        assert gone.status_code == 409 and gone.json()["code"] == "card_retired"
+        before = kinds((await anyone.get(url)).content)
+        assert before.count("reviews") == 2 and "plan" in before  # c1's two days, c1's weeks
+
+        assert (await alice.delete(f"{API}/roadmaps/{roadmap}")).status_code == 200
+        due = (await alice.get(f"{API}/reviews/due")).json()
+        assert (due["due_count"], due["new_count"], due["next_due"]) == (0, 0, None)
+        trashed = await alice.post(f"{API}/reviews/{c2_card}/answer", json={"rating": "good"})
+        assert trashed.status_code == 409 and trashed.json()["code"] == "roadmap_in_trash"
+        feed = await anyone.get(url)
+        assert feed.status_code == 200 and kinds(feed.content) == []
+
+        assert (await alice.post(f"{API}/roadmaps/{roadmap}/restore")).status_code == 200
+        assert kinds((await anyone.get(url)).content) == before
+        assert (await alice.get(f"{API}/reviews/due")).json()["next_due"] is not None

@@ -117,6 +117,17 @@ def test_a_new_quiz_version_retires_old_cards_and_carries_identical_questions() 
     assert {c.state for c in unmet.changes} == {CardState.NEW}
 
 
+def test_cards_of_a_removed_concept_are_retired() -> None:
+    cards = [
+        _row(0, 1, CardState.SCHEDULED, due=NOW),
+        _row(1, 1, CardState.NEW),
+        _row(0, 0, CardState.RETIRED),
+    ]
+    assert plan_cards([], cards, {}, NOW, concepts={"c2"}).retire == ["card-1-0", "card-1-1"]
+    assert plan_cards([], cards, {}, NOW, concepts={"c1", "c2"}).retire == []
+    assert plan_cards([], cards, {}, NOW).retire == []
+
+
 def test_fingerprints_ignore_spacing_and_case_but_not_the_answer() -> None:
     same = QuizQuestion(question="what is  a JOIN?", options=["Combining", "other"], answer=0)
     other = QuizQuestion(question="What is a join?", options=["combining", "sorting"], answer=1)

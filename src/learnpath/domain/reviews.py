@@ -193,9 +193,16 @@ def plan_cards(
     cards: list[CardRow],
     studies: dict[str, Study],
     now: dt.datetime,
+    concepts: set[str] | None = None,
 ) -> CardPlan:
-    """What to write so the cards match the newest quizzes and the learner's progress."""
+    """What to write so the cards match the newest quizzes and the learner's progress; when
+    ``concepts`` (the roadmap's concept ids) is given, cards of any other concept (one an
+    edit removed) are retired."""
     plan = CardPlan()
+    if concepts is not None:
+        plan.retire.extend(
+            c.id for c in cards if c.concept_id not in concepts and c.state is not CardState.RETIRED
+        )
     for quiz in quizzes:
         active = [
             c for c in cards if c.concept_id == quiz.concept_id and c.state is not CardState.RETIRED

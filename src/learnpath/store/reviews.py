@@ -168,7 +168,7 @@ class ReviewQueries(StoreBase):
         catalog = _Catalog()
         async with self.read() as conn:
             await catalog.load(conn, user_id, roadmap_id)
-            if not catalog.newest:
+            if not catalog.titles:
                 return
             cards = (
                 await conn.execute(
@@ -206,7 +206,8 @@ class ReviewQueries(StoreBase):
                 for p in progress
                 if p.roadmap_id == rid
             }
-            plan = plan_cards(quizzes, rows, studies, self.clock())
+            concepts = {cid for r, cid in catalog.names if r == rid}
+            plan = plan_cards(quizzes, rows, studies, self.clock(), concepts)
             if plan.retire or plan.changes:
                 async with self.write() as tx:
                     await self._apply(tx, user_id, rid, plan.retire, plan.changes)
@@ -302,7 +303,9 @@ class ReviewQueries(StoreBase):
 
     def _scheduled(self, user_id: str, roadmap_id: str | None) -> Select[Any]:
         query = select(review_cards).where(
-            review_cards.c.user_id == user_id, review_cards.c.state == CardState.SCHEDULED
+            review_cards.c.user_id == user_id,
+            review_cards.c.state == CardState.SCHEDULED,
+            _outside_trash(user_id),
         )
         if roadmap_id is not None:
             query = query.where(review_cards.c.roadmap_id == roadmap_id)
@@ -314,7 +317,9 @@ class ReviewQueries(StoreBase):
         """How many cards are due before ``until``, new and scheduled, and the next due date."""
         async with self.read() as conn:
             query = select(review_cards.c.state, review_cards.c.due).where(
-                review_cards.c.user_id == user_id, review_cards.c.state != CardState.RETIRED
+                review_cards.c.user_id == user_id,
+                review_cards.c.state != CardState.RETIRED,
+                _outside_trash(user_id),
             )
             if roadmap_id is not None:
                 query = query.where(review_cards.c.roadmap_id == roadmap_id)
@@ -368,6 +373,14 @@ class ReviewQueries(StoreBase):
             ).first()
             if row is None:
                 raise NotFound(f"no card {card_id}")
+            trashed = await tx.conn.execute(
+                select(roadmaps.c.deleted_at).where(roadmaps.c.id == row.roadmap_id)
+            )
+            if trashed.scalar_one_or_none() is not None:
+                raise Conflict(
+                    "this card's roadmap is in the trash; restore it to review its cards",
+                    code="roadmap_in_trash",
+                )
             if row.state == CardState.RETIRED:
                 raise Conflict(
                     "this card's quiz was replaced by a newer version; review the new cards",
@@ -509,10 +522,18 @@ class ReviewQueries(StoreBase):
                     review_cards.c.user_id == user_id,
                     review_cards.c.state == CardState.SCHEDULED,
                     review_cards.c.due < until,
+                    _outside_trash(user_id),
                 )
                 .group_by(review_cards.c.roadmap_id)
             )
             return {str(r[0]): int(r[1]) for r in rows}
+
+
+def _outside_trash(user_id: str) -> Any:
+    """Cards of roadmaps outside the trash: a trashed roadmap's cards wait until it is restored."""
+    return review_cards.c.roadmap_id.in_(
+        select(roadmaps.c.id).where(roadmaps.c.user_id == user_id, roadmaps.c.deleted_at.is_(None))
+    )
 
 
 def _card_row(row: Any) -> CardRow:

@@ -531,8 +531,9 @@ EN: dict[str, str] = {
     "rating.good": "Good",
     "rating.easy": "Easy",
     "calendar.title": "Reminder calendar",
-    "calendar.lead": "Subscribe to a private calendar feed that lists each day's due reviews, "
-    "in any calendar app. Its address is secret: anyone who has it can read the feed.",
+    "calendar.lead": "Subscribe to a private calendar feed that lists each day's due reviews "
+    "and each week's planned concepts, in any calendar app. Its address is secret: anyone who "
+    "has it can read the feed.",
     "calendar.new_url": "Your feed address (copy it into your calendar app):",
     "calendar.shown_once": "It is shown only now. Make a new one if you lose it; the old one "
     "then stops working.",
@@ -1026,7 +1027,8 @@ ZH: dict[str, str] = {
     "rating.good": "良好",
     "rating.easy": "简单",
     "calendar.title": "提醒日历",
-    "calendar.lead": "在任何日历应用中订阅一个私密的日历源，它会列出每天要复习的卡片。地址是保密的：拿到地址的人都能读取这个日历。",
+    "calendar.lead": "在任何日历应用中订阅一个私密的日历源，它会列出每天要复习的卡片和每周计划学习的知识点。"
+    "地址是保密的：拿到地址的人都能读取这个日历。",
     "calendar.new_url": "你的日历地址（复制到日历应用中）：",
     "calendar.shown_once": "它只显示这一次。如果丢失了，请生成新地址；旧地址随即失效。",
     "calendar.active": "已有日历源（创建于 {when}）。",

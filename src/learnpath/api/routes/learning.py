@@ -160,7 +160,7 @@ async def ask(
 @router.get(
     "/roadmaps/{roadmap_id}/concepts/{concept_id}/chat",
     response_model=ConversationOut,
-    responses=problem_responses(*AUTHED),
+    responses=problem_responses(*AUTHED, 409),
 )
 async def conversation(
     roadmap_id: RoadmapId, concept_id: ConceptId, user: CurrentUser, store: StoreDep
@@ -203,17 +203,21 @@ async def answer_events(
 
 
 @router.get(
-    "/roadmaps/{roadmap_id}/notes", response_model=NoteList, responses=problem_responses(*AUTHED)
+    "/roadmaps/{roadmap_id}/notes",
+    response_model=NoteList,
+    responses=problem_responses(*AUTHED, 409),
 )
 async def roadmap_notes(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep) -> NoteList:
-    """All the caller's notes on this roadmap."""
+    """All the caller's notes on this roadmap (including notes on concepts an edit removed).
+    409 ``roadmap_in_trash`` while the roadmap is in the trash."""
+    await store.get_roadmap(roadmap_id, user.id)
     return NoteList(items=[note_out(n) for n in await store.notes(user.id, roadmap_id)])
 
 
 @router.get(
     "/roadmaps/{roadmap_id}/concepts/{concept_id}/notes",
     response_model=NoteList,
-    responses=problem_responses(*AUTHED),
+    responses=problem_responses(*AUTHED, 409),
 )
 async def concept_notes(
     roadmap_id: RoadmapId, concept_id: ConceptId, user: CurrentUser, store: StoreDep

@@ -55,7 +55,7 @@ async def _zone(store: Store, user_id: str, timezone: str | None) -> ZoneInfo:
         raise _invalid("timezone", str(exc)) from exc
 
 
-@router.get("/reviews/due", response_model=DueOut, responses=problem_responses(*AUTHED))
+@router.get("/reviews/due", response_model=DueOut, responses=problem_responses(*AUTHED, 409))
 async def due(
     user: CurrentUser,
     store: StoreDep,
@@ -64,7 +64,9 @@ async def due(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DueOut:
     """Review cards due by the end of today, the most overdue first. A card starts when its
-    concept's quiz is answered (that answer is its first review) or the concept is marked done."""
+    concept's quiz is answered (that answer is its first review) or the concept is marked done.
+    Cards of roadmaps in the trash are left out (409 ``roadmap_in_trash`` for ``roadmap_id``
+    of one)."""
     tz = await _zone(store, user.id, timezone)
     today = await due_today(store, user.id, tz, roadmap_id=roadmap_id, limit=limit)
     return DueOut(
@@ -93,7 +95,8 @@ async def answer(
 ) -> AnswerOut:
     """Review a due card: the learner's ``rating`` (again, hard, good, easy), or the ``option``
     picked (the right one counts as good, a wrong one as again). FSRS sets the next due date.
-    409 ``card_not_due`` for a card not due today, ``card_retired`` for a replaced quiz's card."""
+    409 ``card_not_due`` for a card not due today, ``card_retired`` for a replaced quiz's (or
+    a removed concept's) card, ``roadmap_in_trash`` for a card of a roadmap in the trash."""
     tz = await _zone(store, user.id, timezone)
     try:
         outcome = await answer_card(
@@ -174,15 +177,15 @@ async def calendar_feed(
     request: Request,
     token: Annotated[str, Path(min_length=10, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")],
 ) -> Response:
-    """No bearer token: the URL's secret is the credential. An all-day event for each day with
-    reviews due over the next 30 days (overdue ones on today), in the learner's time zone."""
+    """No bearer token: the URL's secret is the credential. Over the next 30 days: an all-day
+    event for each day with reviews due (overdue ones on today, in the learner's time zone),
+    and one spanning each week of each roadmap's study plan, naming its planned concepts."""
     store: Store = request.app.state.runtime.store
     owner = await store.feed_owner(token)
     if owner is None:
         raise NotFound("no such calendar feed (it may have been rotated or revoked)")
     user_id, timezone = owner
-    reviews_url = str(request.base_url).rstrip("/") + "/reviews"
-    body = await feed_for(store, user_id, timezone, reviews_url)
+    body = await feed_for(store, user_id, timezone, str(request.base_url).rstrip("/"))
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
