@@ -4,16 +4,25 @@ The Markdown reads as a plan: a table of contents, the week-by-week schedule, th
 heading level per layer (``##`` stage, ``###`` module, ``####`` concept), each concept
 with its week, its prerequisites by name, its tutorial (whose own headings are demoted
 below the concept's, its title heading dropped), resources and quiz.
+
+The owner's own export also carries their notes (``notes``): under each concept, after its
+quiz, as a "My notes" block of quotes, so they never read as generated content; notes on
+concepts an edit has since removed close the file. Shared links and forks never get them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from learnpath.document import document_concepts, document_with_bodies
 from learnpath.domain.schedule import Schedule
 from learnpath.store import Store
+from learnpath.store.tutoring import NoteRecord
+
+#: Notes per concept id, oldest first.
+Notes = Mapping[str, Sequence[NoteRecord]]
 
 #: The heading level of each layer; a tutorial's headings start one below the concept's.
 STAGE, MODULE, CONCEPT, TUTORIAL = 2, 3, 4, 5
@@ -40,11 +49,12 @@ def to_markdown(
     schedule: Schedule | None = None,
     *,
     unfinished: str | None = None,
+    notes: Notes | None = None,
 ) -> str:
     """Render a document built with bodies as one Markdown plan.
 
     ``unfinished`` says why the roadmap is not complete yet (it is printed at the top, and
-    the file holds what exists).
+    the file holds what exists); ``notes`` are the learner's own, per concept id.
     """
     names = {c["concept_id"]: c["name"] for _, _, c in document_concepts(document)}
     when = {c.concept_id: c for c in schedule.concepts} if schedule else {}
@@ -57,7 +67,9 @@ def to_markdown(
         out += [f"> **Offline sample content.** {document['offline']}", ""]
     if unfinished:
         out += [f"> **Unfinished roadmap.** {unfinished}", ""]
-    out += _contents(document, with_schedule=schedule is not None)
+    notes = notes or {}
+    removed = {cid: kept for cid, kept in notes.items() if cid not in names and kept}
+    out += _contents(document, with_schedule=schedule is not None, removed_notes=bool(removed))
     if schedule is not None:
         out += _schedule(schedule, names)
     for s_no, stage in enumerate(document["stages"], start=1):
@@ -74,7 +86,58 @@ def to_markdown(
                 out += [module["description"], ""]
             for concept in module["concepts"]:
                 out += _concept(concept, names, when.get(concept["concept_id"]))
+                out += _notes(notes.get(concept["concept_id"], ()))
+    if removed:
+        out += [
+            '<a id="notes-on-removed-concepts"></a>',
+            f"{'#' * STAGE} My notes on removed concepts",
+            "",
+            "The learner's notes on concepts that have since been removed from the roadmap.",
+            "",
+        ]
+        for cid, kept in removed.items():
+            out += [f"{'#' * CONCEPT} {cid}", "", *_notes(kept)]
     return "\n".join(out).rstrip() + "\n"
+
+
+def note_json(note: NoteRecord) -> dict[str, Any]:
+    """A note as the JSON export (and the API) shows it."""
+    return {
+        "note_id": note.id,
+        "concept_id": note.concept_id,
+        "markdown": note.markdown,
+        "source_message_id": note.source_message_id,
+        "created_at": note.created_at.isoformat(),
+        "updated_at": note.updated_at.isoformat(),
+    }
+
+
+def with_notes(document: dict[str, Any], notes: Notes) -> dict[str, Any]:
+    """``document`` with each concept's ``learner_notes`` (the owner's notes, oldest first)
+    and ``learner_notes_on_removed_concepts`` (notes on concepts an edit removed)."""
+    present: set[str] = set()
+    for _, _, concept in document_concepts(document):
+        present.add(concept["concept_id"])
+        concept["learner_notes"] = [note_json(n) for n in notes.get(concept["concept_id"], ())]
+    document["learner_notes_on_removed_concepts"] = [
+        note_json(n) for cid, kept in notes.items() if cid not in present for n in kept
+    ]
+    return document
+
+
+def _notes(notes: Sequence[NoteRecord]) -> list[str]:
+    """The learner's notes on one concept, each quoted, headings below the concept's."""
+    if not notes:
+        return []
+    out = ["**My notes** *(the learner's own notes, not generated content)*", ""]
+    for number, note in enumerate(notes, start=1):
+        facts = [f"Note {number}", f"updated {note.updated_at:%Y-%m-%d %H:%M} UTC"]
+        if note.source_message_id:
+            facts.append("saved from a tutor answer")
+        out += [f"> *{' · '.join(facts)}*", ">"]
+        out += [f"> {line}".rstrip() for line in _demoted(note.markdown.strip(), set())]
+        out.append("")
+    return out
 
 
 def _anchor(kind: str, item_id: str) -> str:
@@ -85,7 +148,9 @@ def _safe_id(item_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", item_id)
 
 
-def _contents(document: dict[str, Any], *, with_schedule: bool) -> list[str]:
+def _contents(
+    document: dict[str, Any], *, with_schedule: bool, removed_notes: bool = False
+) -> list[str]:
     out = ["## Contents", ""]
     if with_schedule:
         out.append("- [Schedule](#schedule)")
@@ -95,6 +160,8 @@ def _contents(document: dict[str, Any], *, with_schedule: bool) -> list[str]:
             out.append(f"  - [{module['name']}](#module-{_safe_id(module['module_id'])})")
             for concept in module["concepts"]:
                 out.append(f"    - [{concept['name']}](#concept-{_safe_id(concept['concept_id'])})")
+    if removed_notes:
+        out.append("- [My notes on removed concepts](#notes-on-removed-concepts)")
     return [*out, ""]
 
 

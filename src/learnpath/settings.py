@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     link_check_timeout_seconds: float = Field(default=5.0, gt=0)
     link_check_concurrency: int = Field(default=8, ge=1, le=64)
 
+    # Learning: the tutor's questions per user and minute
+    user_chat_per_minute: int = Field(default=10, ge=1, le=1000)
+
     # HTTP
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 

@@ -3,6 +3,7 @@ owner and an administrator. Another user's things are 404, never 403."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -41,6 +42,37 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
         (401, 401, 404, 200, 404),
     ),
     ("GET", "/api/v1/roadmaps/{task}/progress", None, (401, 401, 404, 200, 404)),
+    # Learning: the tutor, notes, reviews and the calendar (owner's ids made in the test).
+    (
+        "POST",
+        "/api/v1/roadmaps/{task}/concepts/c1/chat?stream=false",
+        {"question": "Why?"},
+        (401, 401, 404, 202, 404),
+    ),
+    ("GET", "/api/v1/roadmaps/{task}/concepts/c1/chat", None, (401, 401, 404, 200, 404)),
+    (
+        "GET",
+        "/api/v1/roadmaps/{task}/concepts/c1/chat/{message}/events",
+        None,
+        (401, 401, 404, 200, 404),
+    ),
+    ("GET", "/api/v1/roadmaps/{task}/notes", None, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/roadmaps/{task}/concepts/c1/notes", None, (401, 401, 404, 200, 404)),
+    (
+        "POST",
+        "/api/v1/roadmaps/{task}/concepts/c1/notes",
+        {"markdown": "mine"},
+        (401, 401, 404, 201, 404),
+    ),
+    ("PUT", "/api/v1/notes/{note}", {"markdown": "edited"}, (401, 401, 404, 200, 404)),
+    ("DELETE", "/api/v1/notes/{note}", None, (401, 401, 404, 204, 404)),
+    ("GET", "/api/v1/reviews/due", None, (401, 401, 200, 200, 200)),
+    ("POST", "/api/v1/reviews/{card}/answer", {"rating": "good"}, (401, 401, 404, 200, 404)),
+    ("GET", "/api/v1/calendar", None, (401, 401, 200, 200, 200)),
+    ("PUT", "/api/v1/calendar", {"timezone": "Europe/Paris"}, (401, 401, 200, 200, 200)),
+    ("GET", "/calendar/{feed}.ics", None, (200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/calendar/feed", None, (401, 401, 201, 201, 201)),
+    ("DELETE", "/api/v1/calendar/feed", None, (401, 401, 204, 204, 204)),
     ("GET", "/api/v1/roadmaps/{task}/export?format=md", None, (401, 401, 404, 200, 404)),
     ("GET", "/api/v1/roadmaps/{task}/export?format=apkg", None, (401, 401, 404, 200, 404)),
     ("GET", "/api/v1/roadmaps/{task}/schedule", None, (401, 401, 404, 200, 404)),
@@ -88,10 +120,12 @@ async def test_authorization_matrix(live_server: StartServer, tokens: Tokens) ->
             "task_id"
         ]
         await wait_for_task(alice, task_id, {"completed"})
+        ids = await learning_ids(alice, task_id)
+    missing = dict.fromkeys(ids, MISSING)
     failures = []
     async with app.client() as client:
         for method, template, body, expected in MATRIX:
-            path = template.format(task=task_id)
+            path = template.format(**ids)
             for caller, want in zip(CALLERS, expected, strict=True):
                 response = await client.request(method, path, json=body, headers=headers[caller])
                 if response.status_code != want:
@@ -109,18 +143,32 @@ async def test_authorization_matrix(live_server: StartServer, tokens: Tokens) ->
                         # Indistinguishable from a task that does not exist at all.
                         unknown = await client.request(
                             method,
-                            template.format(task=MISSING),
+                            template.format(**missing),
                             json=body,
                             headers=headers[caller],
                         )
                         assert unknown.status_code == 404
-                        assert unknown.json() == {
-                            **problem,
-                            "detail": problem["detail"].replace(task_id, MISSING),
-                        }
+                        detail = problem["detail"]
+                        for name, value in ids.items():
+                            detail = detail.replace(value, missing[name])
+                        assert unknown.json() == {**problem, "detail": detail}
                     if want == 403:
                         assert problem["code"] == "forbidden"
     assert not failures, "\n".join(failures)
+
+
+async def learning_ids(alice: Any, task_id: str) -> dict[str, str]:
+    """The owner's tutor answer, note, due review card and calendar feed secret."""
+    base = f"{API}/roadmaps/{task_id}/concepts/c1"
+    asked = await alice.post(f"{base}/chat?stream=false", json={"question": "What is it?"})
+    message = asked.json()["answer"]["message_id"]
+    while (await alice.get(f"{base}/chat")).json()["messages"][-1]["status"] == "streaming":
+        await asyncio.sleep(0.05)
+    note = (await alice.post(f"{base}/notes", json={"markdown": "a note"})).json()["note_id"]
+    await alice.put(f"{base}/progress", json={"done": True})
+    card = (await alice.get(f"{API}/reviews/due")).json()["cards"][0]["card_id"]
+    feed = (await alice.post(f"{API}/calendar/feed")).json()["token"]
+    return {"task": task_id, "message": message, "note": note, "card": card, "feed": feed}
 
 
 @pytest.mark.parametrize("header", ["Basic YWxpY2U6c2VjcmV0", "Bearer", "Bearer a b", "Token x"])

@@ -87,8 +87,9 @@ def test_per_agent_override_wins() -> None:
 
 
 def test_override_for_an_unknown_agent_is_refused() -> None:
-    with pytest.raises(ModelCallError, match="tutor"):
-        check_agent_models(settings(agent_models={"tutor": "offline"}))
+    with pytest.raises(ModelCallError, match=r"unknown agents mentor; known agents are .*tutor"):
+        check_agent_models(settings(agent_models={"mentor": "offline"}))
+    check_agent_models(settings(agent_models={"tutor": "offline"}))  # the tutor is an agent
 
 
 def test_base_url_builds_an_openai_chat_model_at_that_url() -> None:

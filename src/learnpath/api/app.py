@@ -12,10 +12,21 @@ from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
 from learnpath.api.middleware import BodyLimit, RequestTiming
 from learnpath.api.openapi import install_openapi
-from learnpath.api.routes import admin, health, library, progress, roadmaps, tasks, workspace
+from learnpath.api.routes import (
+    admin,
+    health,
+    learning,
+    library,
+    progress,
+    reviews,
+    roadmaps,
+    tasks,
+    workspace,
+)
 from learnpath.api.sse import StreamTiming
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
+from learnpath.learning.tutoring import open_tutoring
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import AuthMode, Settings, is_loopback
 from learnpath.web import mount as mount_web
@@ -54,6 +65,8 @@ def create_app(
                 listener.start()
                 stack.push_async_callback(listener.stop)
             app.state.runtime = current
+            app.state.tutoring = open_tutoring(current)
+            stack.push_async_callback(app.state.tutoring.close)
             yield
 
     app = FastAPI(
@@ -70,6 +83,8 @@ def create_app(
                 "name": "workspace",
                 "description": "Export, schedule, map and changes of a finished roadmap",
             },
+            {"name": "learning", "description": "The tutor for each concept, and notes"},
+            {"name": "reviews", "description": "Spaced reviews of quiz questions, reminders"},
             {"name": "admin", "description": "Administrator diagnostics"},
             {"name": "health", "description": "Liveness, readiness and metrics"},
         ],
@@ -80,10 +95,11 @@ def create_app(
         poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
     )
     install_error_handlers(app)
-    routers = (tasks, roadmaps, library, workspace, progress, admin)
+    routers = (tasks, roadmaps, library, workspace, progress, learning, reviews, admin)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(reviews.feed_router)
     install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)

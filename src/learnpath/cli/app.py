@@ -21,6 +21,7 @@ from learnpath.cli.common import (
     run,
     setup_logging,
 )
+from learnpath.cli.learning import register as register_learning
 
 # Heavy modules (store, workflow, models) are imported inside the commands, so that
 # `learnpath --help` starts fast.
@@ -291,5 +292,6 @@ def retry(task_id: Annotated[str, typer.Argument(help="Failed or partially faile
 
 
 workspace_commands.register(app)  # roadmaps, export, schedule, map, edit, history, share…
+register_learning(app)  # ask, review, notes, calendar
 
 __all__ = ["app", "fail"]

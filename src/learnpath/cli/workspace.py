@@ -98,8 +98,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         start: StartOpt = None,
     ) -> None:
-        """Write the roadmap as a Markdown plan, the JSON document or an Anki deck; prints
-        the path as the last line."""
+        """Write the roadmap as a Markdown plan, the JSON document or an Anki deck (the plan
+        and the document carry your notes); prints the path as the last line."""
         from learnpath.workspace.exports import ExportFormat
 
         if fmt not in {f.value for f in ExportFormat}:

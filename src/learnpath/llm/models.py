@@ -13,7 +13,8 @@
   API key is ``LEARNPATH_MODEL_API_KEY`` or a placeholder for servers that need none.
 
 ``LEARNPATH_AGENT_MODELS`` maps an agent name (``intent``, ``curriculum``, ``validator``,
-``editor``, ``tutorial``, ``resources``, ``quiz``) to its own model, e.g.
+``editor``, ``tutorial``, ``resources``, ``quiz``, and the ``tutor`` of ``learnpath ask``) to
+its own model, e.g.
 ``LEARNPATH_AGENT_MODELS='{"tutorial": "openai-chat:gpt-4o-mini"}'``.
 """
 
@@ -35,6 +36,8 @@ from learnpath.llm.retry import RetryPolicy
 from learnpath.settings import Settings
 
 AGENT_NAMES = ("intent", "curriculum", "validator", "editor", "tutorial", "resources", "quiz")
+#: Agents outside the roadmap workflow that may have their own model too.
+OTHER_AGENT_NAMES = ("tutor",)
 OFFLINE = "offline"
 DEFAULT_URL_MODEL = "default"
 
@@ -88,11 +91,11 @@ def spec_for_agent(settings: Settings, agent: str) -> ModelSpec:
 
 def check_agent_models(settings: Settings) -> None:
     """Refuse overrides for agents that do not exist (a typo would silently be ignored)."""
-    unknown = sorted(set(settings.agent_models) - set(AGENT_NAMES))
+    unknown = sorted(set(settings.agent_models) - {*AGENT_NAMES, *OTHER_AGENT_NAMES})
     if unknown:
         raise _misconfigured(
             f"LEARNPATH_AGENT_MODELS names unknown agents {', '.join(unknown)}; "
-            f"known agents are {', '.join(AGENT_NAMES)}"
+            f"known agents are {', '.join((*AGENT_NAMES, *OTHER_AGENT_NAMES))}"
         )
 
 

@@ -8,13 +8,22 @@ from learnpath.store.commands import CommandQueries
 from learnpath.store.diagnostics import DiagnosticQueries, QueueReport
 from learnpath.store.engine import Engines, make_engines
 from learnpath.store.reads import Page, ReadQueries
+from learnpath.store.reviews import ReviewQueries
 from learnpath.store.runs import RunQueries, RunState
+from learnpath.store.tutoring import TutoringQueries
 from learnpath.store.users import UserQueries
 from learnpath.store.workspace import WorkspaceQueries
 
 
 class Store(
-    WorkspaceQueries, CommandQueries, RunQueries, ReadQueries, UserQueries, DiagnosticQueries
+    WorkspaceQueries,
+    CommandQueries,
+    RunQueries,
+    ReadQueries,
+    UserQueries,
+    DiagnosticQueries,
+    TutoringQueries,
+    ReviewQueries,
 ):
     """Every query learnpath makes. Built from engines; close with ``await store.close()``."""
 

@@ -308,3 +308,114 @@ learner_progress = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("user_id", "roadmap_id", "concept_id"),
 )
+
+# --- learning with a roadmap (tutor, notes, reviews, reminders): per user, private ---------
+
+
+def _user_fk() -> Column[str]:
+    return Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+def _roadmap_fk() -> Column[str]:
+    return Column(
+        "roadmap_id", String(36), ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+# A learner's conversation with the tutor about one concept: questions and answers in order.
+# An answer is written as it streams (``status`` streaming → completed | failed | interrupted);
+# ``sources`` are the numbered sources it was grounded in, ``citations`` the numbers it cited.
+tutor_messages = Table(
+    "tutor_messages",
+    metadata,
+    _id(),
+    _user_fk(),
+    _roadmap_fk(),
+    Column("concept_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("sources", JSON),
+    Column("citations", JSON),
+    Column("generated_by", String(200)),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "roadmap_id", "concept_id", "seq"),
+    Index("ix_tutor_messages_user_created", "user_id", "created_at"),
+)
+
+concept_notes = Table(
+    "concept_notes",
+    metadata,
+    _id(),
+    _user_fk(),
+    _roadmap_fk(),
+    Column("concept_id", String(64), nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("source_message_id", String(36)),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_concept_notes_owner", "user_id", "roadmap_id", "concept_id"),
+)
+
+# One card per quiz question (of one quiz version) per learner. ``state``: new (not yet met),
+# scheduled (FSRS state in ``fsrs``, next review at ``due``), retired (its quiz was replaced).
+review_cards = Table(
+    "review_cards",
+    metadata,
+    _id(),
+    _user_fk(),
+    _roadmap_fk(),
+    Column("concept_id", String(64), nullable=False),
+    Column("quiz_version", Integer, nullable=False),
+    Column("question_index", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("fsrs", JSON),
+    Column("due", UTCDateTime()),
+    Column("last_review", UTCDateTime()),
+    Column("reps", Integer, nullable=False, default=0),
+    Column("lapses", Integer, nullable=False, default=0),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "roadmap_id", "concept_id", "quiz_version", "question_index"),
+    Index("ix_review_cards_due", "user_id", "state", "due"),
+)
+
+review_logs = Table(
+    "review_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "card_id", String(36), ForeignKey("review_cards.id", ondelete="CASCADE"), nullable=False
+    ),
+    _user_fk(),
+    Column("rating", String(8), nullable=False),
+    Column("chosen", Integer),
+    Column("correct", Boolean),
+    Column("reviewed_at", UTCDateTime(), nullable=False),
+    Column("due_before", UTCDateTime()),
+    Column("due_after", UTCDateTime(), nullable=False),
+    Index("ix_review_logs_card", "card_id", "id"),
+)
+
+# A learner's reminder settings: the time zone days are counted in and the calendar feed's
+# secret (only its SHA-256 hash; no row or a null hash: no feed).
+learner_calendars = Table(
+    "learner_calendars",
+    metadata,
+    Column(
+        "user_id",
+        String(36),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("timezone", String(64), nullable=False),
+    Column("feed_token_hash", String(64), unique=True),
+    Column("feed_created_at", UTCDateTime()),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

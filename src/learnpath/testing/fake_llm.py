@@ -13,8 +13,9 @@ block; rules make chosen requests misbehave::
         assert server.requests_by_agent["intent"] == 2
 
 The agent of a request is found from the name of its output tool
-(``learnpath.llm.offline.OUTPUT_TOOLS``). Only non-streaming requests are supported
-(pydantic-ai's ``Agent.run`` does not stream).
+(``learnpath.llm.offline.OUTPUT_TOOLS``). A streamed request without one is the tutor's
+(``learnpath.testing.fake_stream``): it gets the offline tutor's answer, ``chunk_delay``
+seconds between pieces; ``Reply.cut()`` makes it fail half-way.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from typing import Any, Literal, Self
 
 from learnpath.llm.context import extract_context
 from learnpath.llm.offline import OUTPUT_TOOLS, offline_answer
+from learnpath.testing.fake_stream import stream_text_answer
 
-ReplyKind = Literal["valid", "invalid", "garbage", "truncated", "error"]
+ReplyKind = Literal["valid", "invalid", "garbage", "truncated", "error", "cut"]
 MODEL_NAME = "fake-model"
+TUTOR = "tutor"  # the agent of streamed requests without an output tool
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class Reply:
         return cls("error", status=status, retry_after=retry_after)
 
     @classmethod
+    def cut(cls) -> Reply:
+        """A streamed answer that stops half-way with an error event."""
+        return cls("cut")
+
+    @classmethod
     def slow(cls, delay: float) -> Reply:
         """Valid output after ``delay`` seconds."""
         return cls("valid", delay=delay)
@@ -98,6 +106,7 @@ class Rule:
 @dataclass
 class _State:
     latency: float
+    chunk_delay: float = 0.0
     rules: list[Rule] = field(default_factory=list)
     by_agent: Counter[str] = field(default_factory=Counter)
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -201,6 +210,15 @@ class FakeLLMServer:
         self._state.latency = seconds
 
     @property
+    def chunk_delay(self) -> float:
+        """Seconds between the pieces of a streamed (tutor) answer."""
+        return self._state.chunk_delay
+
+    @chunk_delay.setter
+    def chunk_delay(self, seconds: float) -> None:
+        self._state.chunk_delay = seconds
+
+    @property
     def requests_total(self) -> int:
         with self._state.lock:
             return sum(self._state.by_agent.values())
@@ -249,10 +267,13 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, _error_body(f"no route {self.path}", "invalid_request_error"))
                 return
+            tool_name = _output_tool(body)
+            if body.get("stream") and tool_name is None:
+                self._stream(body)
+                return
             if body.get("stream"):
                 self._send(400, _error_body("streaming is not supported", "invalid_request_error"))
                 return
-            tool_name = _output_tool(body)
             if tool_name is None:
                 self._send(400, _error_body("no learnpath output tool", "invalid_request_error"))
                 return
@@ -278,6 +299,30 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
                 return  # the client gave up (a timeout test): nothing to answer
             except Exception as exc:  # a bug in the fake: answer it rather than drop the line
                 self._send(500, _error_body(f"fake server error: {exc!r}", "server_error"))
+            finally:
+                state.leave()
+
+        def _stream(self, body: dict[str, Any]) -> None:
+            text = _all_text(body)
+            reply = state.choose(TUTOR, text)
+            state.enter()
+            try:
+                time.sleep(state.latency + reply.delay)
+                if reply.kind == "error":
+                    headers = (
+                        {}
+                        if reply.retry_after is None
+                        else {"Retry-After": f"{reply.retry_after:g}"}
+                    )
+                    self._send(
+                        reply.status, _error_body("scripted failure", "server_error"), headers
+                    )
+                    return
+                stream_text_answer(
+                    self, body, text, chunk_delay=state.chunk_delay, cut=reply.kind == "cut"
+                )
+            except (BrokenPipeError, ConnectionResetError):
+                return
             finally:
                 state.leave()
 

@@ -115,3 +115,46 @@ class TinyTeam:
     async def write_quiz(self, brief: ConceptBrief) -> Quiz:
         await self._call("quiz", brief)
         return Quiz(questions=[QuizQuestion(question="2+2?", options=["3", "4"], answer=1)])
+
+
+class StudyTeam(TinyTeam):
+    """``TinyTeam`` with content worth studying: a tutorial in sections, linked resources and
+    a three-question quiz. Regenerating with instructions changes only the last question, so
+    a test can see which review cards keep their schedule."""
+
+    async def write_tutorial(self, brief: ConceptBrief) -> Tutorial:
+        await self._call("tutorial", brief)
+        name = brief.concept.name
+        markdown = (
+            f"# {name}\n\n{name} is where the stage begins.\n\n"
+            f"## Why it matters\n\n{name} matters because every later concept builds on it. "
+            "Practise it daily.\n\n"
+            f"## Worked example\n\nA worked example of {name}: write it, run it, check it.\n"
+        )
+        return Tutorial(title=name, summary=f"About {name}", markdown=markdown)
+
+    async def recommend_resources(self, brief: ConceptBrief) -> ResourceList:
+        await self._call("resources", brief)
+        slug = brief.concept.id
+        return ResourceList(
+            resources=[
+                Resource(title=f"Guide to {brief.concept.name}", url=f"https://example.org/{slug}"),
+                Resource(title=f"Exercises for {brief.concept.name}"),
+            ]
+        )
+
+    async def write_quiz(self, brief: ConceptBrief) -> Quiz:
+        await self._call("quiz", brief)
+        name = brief.concept.name
+        last = f"What comes after {name}?" + (
+            f" ({brief.instructions})" if brief.instructions else ""
+        )
+        return Quiz(
+            questions=[
+                QuizQuestion(question=f"What is {name}?", options=["a start", "an end"], answer=0),
+                QuizQuestion(
+                    question=f"Why learn {name}?", options=["no reason", "it builds"], answer=1
+                ),
+                QuizQuestion(question=last, options=["more", "nothing"], answer=0),
+            ]
+        )

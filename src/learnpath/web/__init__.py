@@ -41,6 +41,7 @@ def docs_page(title: str, openapi_url: str) -> str:
 def mount(app: FastAPI) -> None:
     """Add the web pages, ``/static`` and the offline API docs (``/docs``) to ``app``."""
     from learnpath.web.actions import router as actions_router
+    from learnpath.web.learning import router as learning_router
     from learnpath.web.live import router as live_router
     from learnpath.web.pages import router as pages_router
     from learnpath.web.workspace import router as workspace_router
@@ -49,6 +50,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(pages_router)
     app.include_router(actions_router)
     app.include_router(live_router)
+    app.include_router(learning_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/api-static", StaticFiles(directory=API_STATIC_DIR), name="api-static")
     page = docs_page(app.title, app.openapi_url or "/openapi.json")

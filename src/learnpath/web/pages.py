@@ -12,6 +12,7 @@ from learnpath.domain.task import TaskStatus
 from learnpath.settings import AuthMode
 from learnpath.web.forms import RoadmapForm
 from learnpath.web.i18n import ui_language
+from learnpath.web.learning import roadmap_learning
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.roadmap_extras import roadmap_extras
 from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
@@ -109,6 +110,7 @@ async def roadmap_page(
             "open_concept": concept or first,
             "done_count": sum(1 for p in progress if p["done"]),
             **await roadmap_extras(store, roadmap, task, progress, ui_language(request), start),
+            **await roadmap_learning(store, visitor.user.id, roadmap.id),
         },
     )
 

@@ -1,7 +1,8 @@
 """A roadmap as a file to download: a Markdown plan, the JSON document or an Anki deck.
 
-Every format is built from the roadmap document; Markdown and JSON carry the schedule.
-An unfinished roadmap exports what exists, marked as such.
+Every format is built from the roadmap document; Markdown and JSON carry the schedule and
+the owner's notes (an export is always the owner's: shared links and forks have their own
+views). An unfinished roadmap exports what exists, marked as such.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from urllib.parse import quote
 
 from learnpath.document import document_with_bodies
 from learnpath.domain.task import TaskStatus
-from learnpath.export import to_markdown
+from learnpath.export import Notes, to_markdown, with_notes
 from learnpath.store import Store
 from learnpath.store.records import RoadmapRecord, TaskRecord
+from learnpath.store.tutoring import NoteRecord
 from learnpath.workspace.anki import anki_package
 from learnpath.workspace.mapsvg import MapLabels, roadmap_map
 from learnpath.workspace.plan import schedule_of
@@ -89,9 +91,11 @@ async def export_roadmap(
         return Export(data, MEDIA_TYPES[fmt], name)
     progress = await store.progress(user_id, roadmap.id)
     schedule = schedule_of(roadmap, task.request, progress, today=today, start=start)
+    notes = await notes_by_concept(store, user_id, roadmap.id)
     if fmt is ExportFormat.MD:
-        text = to_markdown(document, schedule, unfinished=note)
+        text = to_markdown(document, schedule, unfinished=note, notes=notes)
     else:
+        document = with_notes(document, notes)
         document |= {
             "status": task.status.value,
             "unfinished": note,
@@ -99,6 +103,14 @@ async def export_roadmap(
         }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     return Export(text.encode("utf-8"), MEDIA_TYPES[fmt], name)
+
+
+async def notes_by_concept(store: Store, user_id: str, roadmap_id: str) -> Notes:
+    """``user_id``'s notes on the roadmap, per concept id, oldest first."""
+    grouped: dict[str, list[NoteRecord]] = {}
+    for note in await store.notes(user_id, roadmap_id):
+        grouped.setdefault(note.concept_id, []).append(note)
+    return grouped
 
 
 def concept_page(roadmap_id: str, concept_id: str) -> str:

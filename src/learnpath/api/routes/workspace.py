@@ -31,10 +31,11 @@ StartDate = Annotated[
         200: {
             "description": "The file, with a `Content-Disposition` file name. `md`: a Markdown "
             "plan (contents, schedule, stages › modules › concepts with prerequisites, "
-            "tutorials, resources, quizzes); `json`: the roadmap document with each content "
-            "entry's `body` and `error`, plus `status`, `unfinished` and `schedule`; `apkg`: "
-            "an Anki deck with a note per quiz question. An unfinished roadmap exports what "
-            "exists, marked as such.",
+            "tutorials, resources, quizzes, and under each concept the caller's own notes, "
+            "marked *My notes*); `json`: the roadmap document with each content entry's `body` "
+            "and `error`, each concept's `learner_notes`, plus `status`, `unfinished`, "
+            "`schedule` and `learner_notes_on_removed_concepts`; `apkg`: an Anki deck with a "
+            "note per quiz question. An unfinished roadmap exports what exists, marked as such.",
             "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in ExportFormat},
         },
         **problem_responses(*AUTHED, 409),
