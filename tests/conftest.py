@@ -6,9 +6,12 @@ where the service must be running. Each PostgreSQL test gets a database of its o
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,44 @@ from learnpath.store.migrate import upgrade
 
 PG_SERVER = os.environ.get("LEARNPATH_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# pytest-timeout interrupts a test after its limit; a test whose teardown then hangs would
+# otherwise keep CI waiting until CI's own limit. This much later the run prints every
+# thread's stack and exits, so the log shows where it hung.
+HANG_GRACE_SECONDS = 300
+
+
+def _exit_on_hang(config: pytest.Config, nodeid: str) -> None:
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.suspend_global_capture(in_=True)
+    print(
+        f"\n{nodeid} still runs {HANG_GRACE_SECONDS} s past its timeout; stacks:", file=sys.stderr
+    )
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    sys.stderr.flush()
+    os._exit(3)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    marker = item.get_closest_marker("timeout")
+    limit = (
+        float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout"))
+    )
+    watchdog = None
+    if limit > 0:
+        watchdog = threading.Timer(
+            limit + HANG_GRACE_SECONDS, _exit_on_hang, (item.config, item.nodeid)
+        )
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        yield
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
 
 
 def require_service(available: bool, what: str) -> None:
