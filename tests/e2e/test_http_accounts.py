@@ -118,8 +118,10 @@ async def test_submits_past_a_quota_get_429_with_retry_after_and_are_counted(
     app = live_server(team=TinyTeam(concepts=1), user_max_active_tasks=2, user_submits_per_minute=3)
     review = {"goal": "Learn SQL", "review": True}  # parks for review: stays active
     async with app.client(tokens.alice) as alice, app.client(tokens.admin) as admin:
-        for _ in range(2):
-            assert (await alice.post(f"{API}/roadmaps/generate", json=review)).status_code == 202
+        keyed = {"Idempotency-Key": "first"}
+        first = await alice.post(f"{API}/roadmaps/generate", json=review, headers=keyed)
+        assert first.status_code == 202
+        assert (await alice.post(f"{API}/roadmaps/generate", json=review)).status_code == 202
         refused = await alice.post(f"{API}/roadmaps/generate", json=review)
         assert refused.status_code == 429
         assert refused.headers["content-type"].startswith("application/problem+json")
@@ -127,6 +129,9 @@ async def test_submits_past_a_quota_get_429_with_retry_after_and_are_counted(
         assert (problem["code"], problem["limit"]) == ("quota_exceeded", "active_tasks")
         assert "LEARNPATH_USER_MAX_ACTIVE_TASKS" in problem["detail"]
         assert int(refused.headers["Retry-After"]) > 0
+        # Repeating an accepted submit is never refused: it returns the same task.
+        again = await alice.post(f"{API}/roadmaps/generate", json=review, headers=keyed)
+        assert (again.status_code, again.json()["task_id"]) == (200, first.json()["task_id"])
 
         # Bob has his own budget.
         async with app.client(tokens.bob) as bob:
