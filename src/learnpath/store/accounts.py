@@ -250,9 +250,22 @@ class AccountQueries(StoreBase):
                 f"this token expired at {row.expires_at:%Y-%m-%d %H:%M} UTC; "
                 "ask for a new one (`learnpath token create USER`)",
             )
-        if row.last_used_at is None or row.last_used_at <= now - LAST_USED_EVERY:
+        if self._use_is_due(row.token_id, row.last_used_at, now):
             await self._mark_used(row.token_id)
         return Authenticated(user=UserRecord.from_row(row), token_id=row.token_id)
+
+    def _use_is_due(self, token_id: str, last_used: dt.datetime | None, now: dt.datetime) -> bool:
+        """Whether this use should be written: the stored one is older than
+        ``LAST_USED_EVERY`` and this process has not just written one itself."""
+        stale = now - LAST_USED_EVERY
+        if last_used is not None and last_used > stale:
+            return False
+        if self.token_uses.get(token_id, stale) > stale:
+            return False
+        if len(self.token_uses) > 10_000:
+            self.token_uses.clear()
+        self.token_uses[token_id] = now
+        return True
 
     async def _mark_used(self, token_id: str) -> None:
         async with self.write() as tx:
