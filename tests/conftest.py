@@ -125,6 +125,9 @@ def make_settings(tmp_path: Path, database_url: str) -> Any:
             "database_url": database_url,
             "lease_seconds": 5.0,
             "poll_seconds": 0.2,
+            # Tests submit hundreds of tasks as one user; the quota tests set their own.
+            "user_max_active_tasks": 100_000,
+            "user_submits_per_minute": 100_000,
             **overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from learnpath.settings import AuthMode, Settings
 from learnpath.store import Store
+from learnpath.store.accounts import Authenticated, TokenRefused
 from learnpath.store.records import UserRecord
 
+__all__ = ["TokenRefused", "authenticate", "resolve_user"]
 
-async def resolve_user(store: Store, settings: Settings, token: str | None) -> UserRecord | None:
+
+def usable_secret(token: str | None) -> str | None:
+    """The token if it could be one (bounded length, no NUL); junk is treated as absent."""
+    if token is None or len(token) > 512 or "\x00" in token:
+        return None
+    return token
+
+
+async def authenticate(store: Store, token: str) -> Authenticated:
+    """The user and token behind a bearer token; raises ``TokenRefused`` (unknown, revoked
+    or expired) with a code and a message that says what to do."""
+    secret = usable_secret(token)
+    if not secret:
+        raise TokenRefused("unauthenticated", "the bearer token is not valid")
+    return await store.authenticate(secret)
+
+
+async def resolve_user(store: Store, settings: Settings, token: str | None) -> UserRecord:
     """The user a bearer token belongs to; with ``LEARNPATH_AUTH=none``, the local user.
 
-    Returns None when the token is missing or unknown.
+    Raises ``TokenRefused`` when the token is missing, unknown, revoked or expired.
     """
     if settings.auth is AuthMode.NONE:
         return await store.local_user()
     if not token:
-        return None
-    return await store.user_by_token(token)
+        raise TokenRefused("unauthenticated", "a valid bearer token is required")
+    return (await authenticate(store, token)).user

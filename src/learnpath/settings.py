@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     # Learning: the tutor's questions per user and minute
     user_chat_per_minute: int = Field(default=10, ge=1, le=1000)
 
+    # Accounts: the defaults of every user's submit limits (a user's own override wins) and
+    # how long a web sign-in lasts.
+    user_max_active_tasks: int = Field(default=20, ge=1, le=1_000_000)
+    user_submits_per_minute: int = Field(default=10, ge=1, le=1_000_000)
+    session_days: float = Field(default=14.0, gt=0, le=365)
+
     # HTTP
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 

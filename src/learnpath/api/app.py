@@ -13,6 +13,7 @@ from learnpath.api.metrics import Metrics
 from learnpath.api.middleware import BodyLimit, RequestTiming
 from learnpath.api.openapi import install_openapi
 from learnpath.api.routes import (
+    accounts,
     admin,
     health,
     learning,
@@ -95,7 +96,7 @@ def create_app(
         poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
     )
     install_error_handlers(app)
-    routers = (tasks, roadmaps, library, workspace, progress, learning, reviews, admin)
+    routers = (tasks, roadmaps, library, workspace, progress, learning, reviews, admin, accounts)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

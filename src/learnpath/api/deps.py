@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from learnpath.api.errors import ApiError, unauthenticated
-from learnpath.identity import resolve_user
+from learnpath.api.errors import ApiError
+from learnpath.identity import TokenRefused, resolve_user
 from learnpath.runtime import Runtime
 from learnpath.settings import Settings
 from learnpath.store import Store
@@ -19,7 +19,10 @@ from learnpath.store.records import UserRecord
 
 bearer = HTTPBearer(
     auto_error=False,
-    description="A token from `learnpath user create NAME`, sent as `Authorization: Bearer …`",
+    description=(
+        "A token from `learnpath user create NAME` or `learnpath token create NAME`, "
+        "sent as `Authorization: Bearer …`"
+    ),
 )
 
 
@@ -47,16 +50,13 @@ async def current_user(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> UserRecord:
-    """The caller, from the bearer token; 401 when it is missing or unknown."""
+    """The caller, from the bearer token; 401 when it is missing, unknown, revoked
+    (``token_revoked``) or expired (``token_expired``)."""
     token = credentials.credentials if credentials is not None else None
-    if token is not None and (len(token) > 512 or "\x00" in token):
-        raise unauthenticated("the bearer token is not valid")
-    user = await resolve_user(runtime.store, runtime.settings, token)
-    if user is None:
-        raise unauthenticated(
-            "the bearer token is not valid" if token else "a valid bearer token is required"
-        )
-    return user
+    try:
+        return await resolve_user(runtime.store, runtime.settings, token)
+    except TokenRefused as exc:
+        raise ApiError(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
 CurrentUser = Annotated[UserRecord, Depends(current_user)]

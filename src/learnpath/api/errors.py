@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from learnpath.domain.quota import QuotaExceeded
 from learnpath.store import Conflict, NotFound
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
 from learnpath.workflow.review import BlockingIssues, InvalidEdits
@@ -35,6 +36,7 @@ _TITLES = {
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Invalid request",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -158,6 +160,19 @@ async def _on_conflict(_: Request, exc: Exception) -> JSONResponse:
     return problem(409, exc.code, str(exc))
 
 
+async def _on_quota(_: Request, exc: Exception) -> JSONResponse:
+    """A user past a limit: 429 with the limit's name and when to try again."""
+    assert isinstance(exc, QuotaExceeded)
+    return problem(
+        429,
+        exc.code,
+        exc.message,
+        headers={"Retry-After": str(exc.retry_after)},
+        limit=exc.limit,
+        retry_after=exc.retry_after,
+    )
+
+
 async def _on_invalid_edits(_: Request, exc: Exception) -> JSONResponse:
     code = str(getattr(exc, "code", "invalid_edits"))
     issues = [issue.model_dump(mode="json") for issue in getattr(exc, "issues", [])]
@@ -215,6 +230,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _on_not_found)
     app.add_exception_handler(Conflict, _on_conflict)
     app.add_exception_handler(InvalidEdits, _on_invalid_edits)
+    app.add_exception_handler(QuotaExceeded, _on_quota)
     for database_error in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError):
         app.add_exception_handler(database_error, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)

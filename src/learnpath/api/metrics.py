@@ -19,6 +19,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from learnpath.domain.quota import LIMITS
 from learnpath.store import QueueReport, Store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -92,6 +93,14 @@ class _QueueCollector(Collector):
             for kind, count in sorted(kinds.items()):
                 agent_tokens.add_metric([agent, kind], count)
         yield agent_tokens
+        refusals = CounterMetricFamily(
+            "learnpath_quota_refusals",
+            "Submits refused by a per-user quota, by limit (active_tasks, submits_per_minute)",
+            labels=["limit"],
+        )
+        for limit in LIMITS:
+            refusals.add_metric([limit], report.quota_refusals.get(limit, 0))
+        yield refusals
 
 
 class Metrics:

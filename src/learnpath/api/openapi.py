@@ -11,13 +11,15 @@ from learnpath.api.errors import PROBLEM_JSON
 from learnpath.api.schemas import Problem
 
 _DESCRIPTIONS = {
-    401: "Missing or unknown bearer token (`unauthenticated`)",
+    401: "Missing or unknown bearer token (`unauthenticated`), or a revoked (`token_revoked`) "
+    "or expired (`token_expired`) one",
     403: "The token's user may not do this (`forbidden`)",
     404: "No such resource, or it belongs to another user (`not_found`)",
     409: "Not allowed in the current state; see `code`",
     413: "The request body is too large (`payload_too_large`)",
     422: "The request is not valid (`validation_error`, with field `errors`)",
-    429: "Too many requests; wait `Retry-After` seconds (`chat_rate_limited`)",
+    429: "Too many requests; wait `Retry-After` seconds (`chat_rate_limited`; a submit past "
+    "a quota: `quota_exceeded`, with the `limit` that refused it)",
     503: "A dependency is not reachable (`not_ready`)",
 }
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from learnpath.cli import accounts as account_commands
 from learnpath.cli import workspace as workspace_commands
 from learnpath.cli.common import (
     EXIT_BAD_INPUT,
@@ -44,9 +45,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their submit limits.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 
 
 class Format(StrEnum):
@@ -291,6 +294,7 @@ def retry(task_id: Annotated[str, typer.Argument(help="Failed or partially faile
     out.print(f"{task_id}: queued again")
 
 
+account_commands.register(user_app, token_app)  # user list|quota, token create|list|revoke
 workspace_commands.register(app)  # roadmaps, export, schedule, map, edit, history, share…
 register_learning(app)  # ask, review, notes, calendar
 

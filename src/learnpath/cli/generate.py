@@ -29,10 +29,12 @@ from learnpath.cli.common import (
     err,
     fail,
 )
+from learnpath.domain.quota import QuotaExceeded
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import Framework
 from learnpath.domain.task import Step
 from learnpath.export import roadmap_document, to_markdown
+from learnpath.learning.quota import submit_limits
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import Settings
 from learnpath.store import Conflict, Store
@@ -116,9 +118,14 @@ async def generate(
     some content failed (the file is written either way)."""
     async with open_runtime(settings) as runtime:
         user = await cli_user(runtime.store, settings.cli_user)
-        task, _ = await runtime.store.submit_task(
-            user_id=user.id, request=request.model_dump(mode="json")
-        )
+        try:
+            task, _ = await runtime.store.submit_task(
+                user_id=user.id,
+                request=request.model_dump(mode="json"),
+                limits=submit_limits(settings),
+            )
+        except QuotaExceeded as exc:
+            fail(f"not submitted: {exc.message}")
         err.print(f"Task [bold]{task.id}[/] submitted. Model: [bold]{runtime.team.generated_by}[/]")
         if runtime.team.generated_by == "offline":
             err.print(

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from learnpath.cli.common import err, fail, out
 from learnpath.dispatch.reconciler import reconcile_once
+from learnpath.domain.quota import LIMITS
 from learnpath.domain.task import TaskStatus
 from learnpath.settings import Executor, Settings
 from learnpath.store import Conflict, NotFound, QueueReport, Store, open_store
@@ -150,6 +151,7 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
                 ),
             )
         )
+        report.checks.append(Check("quotas", True, await _quota_detail(store, settings)))
         failures = len(queue.recent_failures)
         report.checks.append(
             Check(
@@ -164,6 +166,22 @@ async def doctor(settings: Settings, *, fix: bool) -> DoctorReport:
     finally:
         await store.close()
     return report
+
+
+async def _quota_detail(store: Store, settings: Settings) -> str:
+    """The submit limits in force and the submits they refused, with the users refused most."""
+    by_limit = await store.quota_refusals()
+    counts = ", ".join(f"{limit}={sum(by_limit.get(limit, {}).values())}" for limit in LIMITS)
+    per_user: dict[str, int] = {}
+    for users in by_limit.values():
+        for name, count in users.items():
+            per_user[name] = per_user.get(name, 0) + count
+    top = sorted(per_user.items(), key=lambda item: (-item[1], item[0]))[:3]
+    detail = (
+        f"limits {settings.user_max_active_tasks} active task(s), "
+        f"{settings.user_submits_per_minute} submit(s)/min per user; refused: {counts}"
+    )
+    return detail + (f"; most refused: {', '.join(f'{n} ({c})' for n, c in top)}" if top else "")
 
 
 def _safe_url(settings: Settings) -> str:

@@ -1,4 +1,5 @@
-"""The tutor's per-user rate limit: questions per minute (``LEARNPATH_USER_CHAT_PER_MINUTE``).
+"""Per-user rate limits: the tutor's questions per minute (``LEARNPATH_USER_CHAT_PER_MINUTE``)
+and the submit limits' defaults (``LEARNPATH_USER_MAX_ACTIVE_TASKS``, ``…_SUBMITS_PER_MINUTE``).
 
 ``check_chat_rate`` is the one place the API, the web UI and the CLI ask before a question is
 stored; the decision itself (``retry_after``) is a pure function of the count and the limit.
@@ -6,34 +7,19 @@ stored; the decision itself (``retry_after``) is a pure function of the count an
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-
+from learnpath.domain.quota import WINDOW, QuotaExceeded, SubmitLimits, retry_after
 from learnpath.settings import Settings
 from learnpath.store import Store
 
-WINDOW = dt.timedelta(minutes=1)
+__all__ = ["QuotaExceeded", "check_chat_rate", "retry_after", "submit_limits"]
 
 
-class QuotaExceeded(Exception):
-    """The user asked too much too fast; ``retry_after`` seconds until the next is allowed."""
-
-    def __init__(self, code: str, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
-
-
-def retry_after(recent: list[dt.datetime], limit: int, now: dt.datetime) -> int | None:
-    """Seconds to wait before one more question is allowed, or None when it is allowed now.
-
-    ``recent`` are the times of the questions asked in the last ``WINDOW``.
-    """
-    if len(recent) < limit:
-        return None
-    oldest_counted = sorted(recent)[-limit]
-    return max(1, math.ceil((oldest_counted + WINDOW - now).total_seconds()))
+def submit_limits(settings: Settings) -> SubmitLimits:
+    """The submit limits every submit path passes to ``store.submit_task`` (a user's own
+    override, stored on the user, wins over these defaults)."""
+    return SubmitLimits(
+        max_active=settings.user_max_active_tasks, per_minute=settings.user_submits_per_minute
+    )
 
 
 async def check_chat_rate(store: Store, settings: Settings, user_id: str) -> None:
@@ -47,4 +33,5 @@ async def check_chat_rate(store: Store, settings: Settings, user_id: str) -> Non
             f"you asked the tutor {len(recent)} questions in the last minute (the limit is "
             f"{settings.user_chat_per_minute}); ask again in {wait} s",
             wait,
+            "chat_per_minute",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from learnpath.settings import Settings
+from learnpath.store.accounts import AccountQueries
 from learnpath.store.base import Conflict, Lease, LeaseLost, NotFound
 from learnpath.store.commands import CommandQueries
 from learnpath.store.diagnostics import DiagnosticQueries, QueueReport
@@ -24,6 +25,7 @@ class Store(
     DiagnosticQueries,
     TutoringQueries,
     ReviewQueries,
+    AccountQueries,
 ):
     """Every query learnpath makes. Built from engines; close with ``await store.close()``."""
 

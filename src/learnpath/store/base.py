@@ -140,6 +140,9 @@ class StoreBase:
         self.jobs_signal = Signal()
         self.events_signal = Signal()
         self.outage = OutageLog()  # callers report failures; any round trip that works ends it
+        # When this process last wrote each token's last use: a burst of requests with one
+        # token (hundreds at once) costs one write, not one write attempt each.
+        self.token_uses: dict[str, dt.datetime] = {}
 
     @property
     def is_postgres(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from learnpath.store.base import StoreBase
-from learnpath.store.tables import jobs, model_usage, step_runs, tasks
+from learnpath.store.tables import jobs, model_usage, quota_refusals, step_runs, tasks
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class QueueReport:
     recoveries: int = 0
     recovered_tasks: int = 0
     recent_recoveries: list[dict[str, Any]] = field(default_factory=list)
+    # Submits refused by a quota since the database was made, per limit.
+    quota_refusals: dict[str, int] = field(default_factory=dict)
 
 
 class DiagnosticQueries(StoreBase):
@@ -134,6 +136,13 @@ class DiagnosticQueries(StoreBase):
                     .limit(failures)
                 )
             ).all()
+            refusals = (
+                await conn.execute(
+                    select(
+                        quota_refusals.c.limit_name, func.sum(quota_refusals.c.refusals)
+                    ).group_by(quota_refusals.c.limit_name)
+                )
+            ).all()
         model_attempts: dict[str, dict[str, int]] = {}
         agent_tokens: dict[str, dict[str, int]] = {}
         for agent, outcome, count, tokens_in, tokens_out in attempts:
@@ -177,4 +186,5 @@ class DiagnosticQueries(StoreBase):
                 {"task_id": r.task_id, "recoveries": int(r.recoveries), "reason": r.last_error}
                 for r in recovery_rows
             ],
+            quota_refusals={str(limit): int(count) for limit, count in refusals},
         )

@@ -20,7 +20,9 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnpath.domain.content import ContentStatus
+from learnpath.domain.quota import SubmitLimits
 from learnpath.domain.task import Step, TaskStatus
+from learnpath.store.accounts import submit_quota_refusal
 from learnpath.store.base import Conflict, Lease, StoreBase, Tx, held
 from learnpath.store.records import JobRecord, TaskRecord
 from learnpath.store.tables import concept_content, jobs, step_runs, tasks
@@ -33,39 +35,27 @@ class QueueQueries(StoreBase):
         user_id: str,
         request: dict[str, Any],
         idempotency_key: str | None = None,
+        limits: SubmitLimits | None = None,
     ) -> tuple[TaskRecord, bool]:
         """Create a task, its job and its ``task_created`` event in one transaction.
 
         Returns the task and whether it was created; with an idempotency key already
-        used by this user, the existing task is returned instead.
+        used by this user, the existing task is returned instead. With ``limits`` (every
+        user-facing submit passes them), the user's quota is checked in the same
+        transaction and a submit past it raises ``QuotaExceeded`` (and is counted).
         """
         if idempotency_key is not None:
             existing = await self._task_by_key(user_id, idempotency_key)
             if existing is not None:
                 return existing, False
         task_id = str(uuid.uuid4())
+        refusal = None
         try:
             async with self.write() as tx:
-                await tx.conn.execute(
-                    tasks.insert().values(
-                        id=task_id,
-                        user_id=user_id,
-                        status=TaskStatus.PENDING,
-                        current_step=Step.QUEUED,
-                        request=request,
-                        goal=request["goal"],
-                        review=bool(request.get("review", False)),
-                        idempotency_key=idempotency_key,
-                        cancel_requested=False,
-                        edit_rounds=0,
-                        review_round=0,
-                        event_seq=0,
-                        created_at=tx.now,
-                        updated_at=tx.now,
-                    )
-                )
-                await tx.append_event(task_id, "task_created", {"status": TaskStatus.PENDING})
-                await self._queue_job(tx, task_id)
+                if limits is not None:
+                    refusal = await submit_quota_refusal(tx, user_id, limits)
+                if refusal is None:
+                    await self._insert_task(tx, task_id, user_id, request, idempotency_key)
         except IntegrityError:
             if idempotency_key is None:
                 raise
@@ -73,9 +63,40 @@ class QueueQueries(StoreBase):
             if existing is None:
                 raise
             return existing, False
+        if refusal is not None:
+            raise refusal  # after the commit, which counted it
         record = await self._task_by_id(task_id)
         assert record is not None
         return record, True
+
+    async def _insert_task(
+        self,
+        tx: Tx,
+        task_id: str,
+        user_id: str,
+        request: dict[str, Any],
+        idempotency_key: str | None,
+    ) -> None:
+        await tx.conn.execute(
+            tasks.insert().values(
+                id=task_id,
+                user_id=user_id,
+                status=TaskStatus.PENDING,
+                current_step=Step.QUEUED,
+                request=request,
+                goal=request["goal"],
+                review=bool(request.get("review", False)),
+                idempotency_key=idempotency_key,
+                cancel_requested=False,
+                edit_rounds=0,
+                review_round=0,
+                event_seq=0,
+                created_at=tx.now,
+                updated_at=tx.now,
+            )
+        )
+        await tx.append_event(task_id, "task_created", {"status": TaskStatus.PENDING})
+        await self._queue_job(tx, task_id)
 
     async def _task_by_key(self, user_id: str, key: str) -> TaskRecord | None:
         async with self.read() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from sqlalchemy import Row
 
@@ -151,3 +151,28 @@ class UserRecord(_FromRow):
     name: str
     is_admin: bool
     created_at: dt.datetime
+    # The user's own submit limits; None: the settings' defaults.
+    max_active_tasks: int | None = None
+    submits_per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class TokenRecord(_FromRow):
+    """An API token as it may be shown: never its secret, which is not stored."""
+
+    id: str
+    user_id: str
+    user_name: str
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+    def state(self, now: dt.datetime) -> Literal["active", "revoked", "expired"]:
+        """``active``, ``revoked`` or ``expired``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

@@ -79,9 +79,55 @@ users = Table(
     metadata,
     _id(),
     Column("name", String(100), nullable=False, unique=True),
+    # Retired by 0008: tokens live in ``api_tokens``. It holds the hash of a random value, no
+    # credential; SQLite cannot drop a UNIQUE column without rebuilding ``users``, and that
+    # rebuild would cascade-delete every user's tasks and roadmaps.
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("is_admin", Boolean, nullable=False, default=False),
     _created(),
+    # Per-user submit limits; null: the settings' defaults.
+    Column("max_active_tasks", Integer),
+    Column("submits_per_minute", Integer),
+)
+
+# A user's API tokens (several per user): only the SHA-256 of each is stored. A token is
+# usable while it is neither revoked nor past ``expires_at``.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _created(),
+    Column("expires_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    Column("last_used_at", UTCDateTime()),
+    Index("ix_api_tokens_user", "user_id", "created_at"),
+)
+
+# Web sign-ins: the cookie holds a random session id, the table only its SHA-256. A session
+# ends at ``expires_at``, on logout, or when the token it was made from is revoked or expires.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_id", String(36), ForeignKey("api_tokens.id", ondelete="CASCADE"), nullable=False),
+    _created(),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_web_sessions_token", "token_id"),
+)
+
+# Submits refused by a quota, counted per user and limit (``active_tasks``,
+# ``submits_per_minute``): what ``/metrics`` and ``doctor`` report, from every process.
+quota_refusals = Table(
+    "quota_refusals",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("limit_name", String(32), primary_key=True),
+    Column("refusals", Integer, nullable=False),
+    Column("last_at", UTCDateTime(), nullable=False),
 )
 
 tasks = Table(
@@ -108,6 +154,7 @@ tasks = Table(
     UniqueConstraint("user_id", "idempotency_key"),
     Index("ix_tasks_user_created", "user_id", "created_at", "id"),
     Index("ix_tasks_status", "status"),
+    Index("ix_tasks_user_status", "user_id", "status"),
 )
 
 jobs = Table(

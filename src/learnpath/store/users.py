@@ -1,8 +1,7 @@
-"""Users, their bearer tokens (stored only as SHA-256 hashes) and their learning progress."""
+"""Users and their learning progress (their tokens: ``store.accounts``)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from learnpath.store.accounts import DEFAULT_TOKEN_NAME, hash_secret, insert_token
 from learnpath.store.base import Conflict, NotFound, StoreBase
 from learnpath.store.records import UserRecord
 from learnpath.store.tables import learner_progress, roadmaps, users
@@ -37,18 +37,14 @@ def check_user_name(name: str) -> str:
     return name
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class UserQueries(StoreBase):
     async def create_user(self, name: str, *, admin: bool = False) -> tuple[UserRecord, str]:
-        """Create a user; returns it with its token, which is shown once and never stored.
+        """Create a user with a first token (named ``default``, no expiry); returns the user
+        and the token's secret, which is shown once and never stored.
 
         Raises `InvalidUserName` for a name `check_user_name` refuses.
         """
         check_user_name(name)
-        token = "lp_" + secrets.token_urlsafe(32)
         try:
             async with self.write() as tx:
                 user_id = str(uuid.uuid4())
@@ -56,21 +52,16 @@ class UserQueries(StoreBase):
                     users.insert().values(
                         id=user_id,
                         name=name,
-                        token_hash=hash_token(token),
+                        # the retired column (see tables.users): a random value, no credential
+                        token_hash=hash_secret(secrets.token_hex(32)),
                         is_admin=admin,
                         created_at=tx.now,
                     )
                 )
+                _, token = await insert_token(tx, user_id, DEFAULT_TOKEN_NAME, None)
         except IntegrityError as exc:
             raise Conflict(f"a user named {name!r} already exists", code="user_exists") from exc
         return UserRecord(id=user_id, name=name, is_admin=admin, created_at=tx.now), token
-
-    async def user_by_token(self, token: str) -> UserRecord | None:
-        async with self.read() as conn:
-            row = (
-                await conn.execute(select(users).where(users.c.token_hash == hash_token(token)))
-            ).first()
-        return UserRecord.from_row(row) if row else None
 
     async def user_by_name(self, name: str) -> UserRecord | None:
         async with self.read() as conn:

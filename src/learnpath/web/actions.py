@@ -13,8 +13,10 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from learnpath.domain.content import ContentKind, Quiz
+from learnpath.domain.quota import QuotaExceeded
 from learnpath.domain.roadmap import Framework
-from learnpath.identity import resolve_user
+from learnpath.identity import TokenRefused, authenticate
+from learnpath.learning.quota import submit_limits
 from learnpath.settings import AuthMode
 from learnpath.store import NotFound
 from learnpath.web.forms import parse_roadmap_form
@@ -23,16 +25,14 @@ from learnpath.web.pages import task_context
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import (
     CSRF_FIELD,
-    TOKEN_COOKIE,
-    TOKEN_MAX_AGE,
     PageError,
     Visitor,
     check_csrf,
     current_visitor,
+    end_session,
     runtime_of,
     safe_next,
-    set_cookie,
-    usable_token,
+    start_session,
 )
 from learnpath.web.views import issue_views
 from learnpath.workflow.review import (
@@ -60,11 +60,20 @@ async def submit_roadmap(request: Request, visitor: VisitorDep) -> Response:
     key = str(form.get("idempotency_key") or "")[:200] or None
     if learning_request is None:
         return render(request, "new.html", {"form": typed, "key": key or ""}, status=422)
-    task, _ = await runtime_of(request).store.submit_task(
-        user_id=visitor.user.id,
-        request=learning_request.model_dump(mode="json"),
-        idempotency_key=key,
-    )
+    runtime = runtime_of(request)
+    try:
+        task, _ = await runtime.store.submit_task(
+            user_id=visitor.user.id,
+            request=learning_request.model_dump(mode="json"),
+            idempotency_key=key,
+            limits=submit_limits(runtime.settings),
+        )
+    except QuotaExceeded as exc:
+        message = translate(ui_language(request), f"quota.{exc.limit}", **exc.params)
+        context = {"form": typed, "key": key or "", "quota_error": message}
+        response = render(request, "new.html", context, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return redirect(f"/tasks/{task.id}")
 
 
@@ -197,18 +206,20 @@ async def login(request: Request) -> Response:
     if runtime.settings.auth is AuthMode.NONE:
         return redirect(target)
     token = str(form.get("token") or "").strip()
-    usable = usable_token(token)
-    user = await resolve_user(runtime.store, runtime.settings, usable) if usable else None
-    if user is None:
+    try:
+        auth = await authenticate(runtime.store, token)
+    except TokenRefused as exc:
         language = ui_language(request)
-        error = (
-            translate(language, "login.invalid", command="`learnpath user create NAME`")
-            if token
-            else translate(language, "login.missing")
-        )
+        command = "`learnpath token create NAME`"
+        if not token:
+            error = translate(language, "login.missing")
+        elif exc.code in ("token_revoked", "token_expired"):
+            error = translate(language, f"login.{exc.code}", command=command)
+        else:
+            error = translate(language, "login.invalid", command="`learnpath user create NAME`")
         return render(request, "login.html", {"next": target, "error": error}, status=401)
     response = redirect(target)
-    set_cookie(request, response, TOKEN_COOKIE, token, max_age=TOKEN_MAX_AGE)
+    await start_session(request, response, auth)
     return response
 
 
@@ -216,7 +227,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     await checked_form(request)
     response = redirect("/login")
-    response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
+    await end_session(request, response)
     return response
 
 

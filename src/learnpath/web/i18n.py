@@ -94,6 +94,10 @@ EN: dict[str, str] = {
     "Concept curriculum for you, then writes a tutorial, resources and a quiz for every "
     "concept.",
     "new.errors": "Some fields need attention; nothing was submitted yet.",
+    "quota.active_tasks": "Not submitted: you have {count} unfinished roadmaps and the limit "
+    "is {limit}. Wait for one to finish, or cancel one, then submit again.",
+    "quota.submits_per_minute": "Not submitted: you submitted {count} roadmaps in the last "
+    "minute and the limit is {limit}. Submit again in {wait} s.",
     "new.goal": "Goal",
     "new.goal_placeholder": "e.g. Become a backend engineer who can build and deploy REST APIs",
     "new.level": "Current level",
@@ -245,9 +249,13 @@ EN: dict[str, str] = {
     "login.invalid": "That token is not valid. Paste the whole token printed by {command}, "
     "or ask your administrator for a new one.",
     "login.missing": "Paste your access token to sign in.",
+    "login.token_revoked": "That token was revoked. Ask your administrator for a new one "
+    "({command}).",
+    "login.token_expired": "That token has expired. Ask your administrator for a new one "
+    "({command}).",
     "logout.title": "Sign out",
-    "logout.text": "Signing out removes your token from this browser. You need the token "
-    "again to sign back in.",
+    "logout.text": "Signing out ends this browser's session on the server. You need your "
+    "token again to sign back in.",
     "logout.submit": "Sign out",
     # Error pages
     "error.go_tasks": "Go to my tasks",
@@ -625,6 +633,10 @@ ZH: dict[str, str] = {
     "new.lead": "描述你想学习的内容。learnpath 会为你设计“阶段 → 模块 → 知识点”的课程结构,"
     "并为每个知识点撰写教程、推荐资源和测验。",
     "new.errors": "有些字段需要修改;尚未提交任何内容。",
+    "quota.active_tasks": "未提交:你有 {count} 个未完成的路线图,上限为 {limit} 个。"
+    "请等待其中一个完成或取消一个后再提交。",
+    "quota.submits_per_minute": "未提交:你在过去一分钟内提交了 {count} 个路线图,上限为 "
+    "{limit} 个。请在 {wait} 秒后再提交。",
     "new.goal": "学习目标",
     "new.goal_placeholder": "例如:成为能构建并部署 REST API 的后端工程师",
     "new.level": "当前水平",
@@ -767,8 +779,10 @@ ZH: dict[str, str] = {
     "login.submit": "登录",
     "login.invalid": "该令牌无效。请粘贴 {command} 输出的完整令牌,或向管理员申请新的令牌。",
     "login.missing": "请粘贴访问令牌以登录。",
+    "login.token_revoked": "该令牌已被撤销。请向管理员申请新的令牌({command})。",
+    "login.token_expired": "该令牌已过期。请向管理员申请新的令牌({command})。",
     "logout.title": "退出登录",
-    "logout.text": "退出登录会从此浏览器中删除你的令牌。再次登录时需要重新输入令牌。",
+    "logout.text": "退出登录会在服务器上结束此浏览器的会话。再次登录时需要重新输入令牌。",
     "logout.submit": "退出登录",
     "error.go_tasks": "前往我的任务",
     "error.start_new": "新建路线图",

@@ -1,27 +1,30 @@
 """Who is browsing, and proof that a form was posted from our own page.
 
-The bearer token lives in an HttpOnly, SameSite=Strict cookie and is resolved with the
-same ``resolve_user`` the API uses. Every POST form carries a per-browser token that
+Signing in trades the API token for a server-side session: the HttpOnly, SameSite=Strict
+``lp_session`` cookie holds a random session id (the server keeps only its hash), never the
+token. A session ends when it expires (``LEARNPATH_SESSION_DAYS``, or its token's expiry),
+on sign-out, or when its token is revoked. Every POST form carries a per-browser token that
 must equal the ``lp_csrf`` cookie (double submit); SameSite=Strict already keeps the
 cookies off cross-site requests, the token is the second line.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
 from fastapi import Request, Response
 
-from learnpath.identity import resolve_user
+from learnpath.identity import usable_secret
 from learnpath.runtime import Runtime
 from learnpath.settings import AuthMode
+from learnpath.store.accounts import Authenticated
 from learnpath.store.records import UserRecord
 
-TOKEN_COOKIE = "lp_token"
+SESSION_COOKIE = "lp_session"
 CSRF_COOKIE = "lp_csrf"
 CSRF_FIELD = "csrf_token"
-TOKEN_MAX_AGE = 30 * 24 * 3600
 
 
 class PageError(Exception):
@@ -72,10 +75,13 @@ def runtime_of(request: Request) -> Runtime:
 
 
 async def current_visitor(request: Request) -> Visitor:
-    """The user of this request; raises ``LoginRequired`` without a valid token cookie."""
+    """The user of this request; raises ``LoginRequired`` without a live session."""
     runtime = runtime_of(request)
-    token = usable_token(request.cookies.get(TOKEN_COOKIE))
-    user = await resolve_user(runtime.store, runtime.settings, token)
+    if runtime.settings.auth is AuthMode.NONE:
+        user: UserRecord | None = await runtime.store.local_user()
+    else:
+        session_id = usable_secret(request.cookies.get(SESSION_COOKIE))
+        user = await runtime.store.session_user(session_id) if session_id else None
     if user is None:
         raise LoginRequired()
     visitor = Visitor(user=user, token_auth=runtime.settings.auth is AuthMode.TOKEN)
@@ -83,11 +89,21 @@ async def current_visitor(request: Request) -> Visitor:
     return visitor
 
 
-def usable_token(token: str | None) -> str | None:
-    """The token if it could be one (bounded length, no NUL); junk is treated as absent."""
-    if token is None or len(token) > 512 or "\x00" in token:
-        return None
-    return token
+async def start_session(request: Request, response: Response, auth: Authenticated) -> None:
+    """Sign in: a new server-side session from the token, its id in the cookie."""
+    runtime = runtime_of(request)
+    lifetime = dt.timedelta(days=runtime.settings.session_days)
+    session_id = await runtime.store.create_session(auth, lifetime)
+    max_age = int(lifetime.total_seconds())
+    set_cookie(request, response, SESSION_COOKIE, session_id, max_age=max_age)
+
+
+async def end_session(request: Request, response: Response) -> None:
+    """Sign out: delete the session on the server, then the cookie."""
+    session_id = usable_secret(request.cookies.get(SESSION_COOKIE))
+    if session_id:
+        await runtime_of(request).store.end_session(session_id)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
 def csrf_token(request: Request) -> str:

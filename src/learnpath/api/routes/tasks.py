@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from learnpath.api.deps import CurrentUser, StoreDep, TaskId
+from learnpath.api.deps import CurrentUser, SettingsDep, StoreDep, TaskId
 from learnpath.api.errors import ApiError, ensure_storable
 from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import agent_usage_out, step_run_out, task_out
@@ -17,6 +17,7 @@ from learnpath.api.schemas import TaskAccepted, TaskOut, TaskPage, TraceOut
 from learnpath.api.sse import StreamTiming, task_events
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.task import TaskStatus
+from learnpath.learning.quota import submit_limits
 from learnpath.workflow.review import ReviewDecision, submit_review
 
 router = APIRouter(tags=["tasks"])
@@ -51,7 +52,7 @@ IdempotencyKey = Annotated[
     summary="Start generating a roadmap",
     responses={
         200: {"model": TaskAccepted, "description": "The task already made for this key"},
-        **problem_responses(*AUTHED, 409),
+        **problem_responses(*AUTHED, 409, 429),
     },
     openapi_extra={
         "requestBody": {
@@ -79,6 +80,7 @@ async def generate(
     body: LearningRequest,
     user: CurrentUser,
     store: StoreDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> TaskAccepted:
@@ -90,7 +92,10 @@ async def generate(
     request = body.model_dump(mode="json")
     ensure_storable(request)
     task, created = await store.submit_task(
-        user_id=user.id, request=request, idempotency_key=idempotency_key
+        user_id=user.id,
+        request=request,
+        idempotency_key=idempotency_key,
+        limits=submit_limits(settings),
     )
     if not created:
         if task.request != request:
