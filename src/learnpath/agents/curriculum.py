@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnpath.agents.prompting import StructuredAgent, structured_agent
+from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle, StructuredAgent, structured_agent
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import (
     Concept,
@@ -56,7 +56,9 @@ class StageDetail(BaseModel):
 class CurriculumAgents:
     """The two pydantic-ai agents the curriculum is built with."""
 
-    def __init__(self, model: GuardedModel, output_retries: int) -> None:
+    def __init__(
+        self, model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+    ) -> None:
         self.skeleton: StructuredAgent[CurriculumSkeleton] = structured_agent(
             "curriculum_skeleton",
             model,
@@ -64,6 +66,7 @@ class CurriculumAgents:
             output_retries,
             name="curriculum",
             tool="curriculum_skeleton",
+            style=style,
         )
         self.stage: StructuredAgent[StageDetail] = structured_agent(
             "curriculum_stage",
@@ -72,6 +75,7 @@ class CurriculumAgents:
             output_retries,
             name="curriculum",
             tool="stage_detail",
+            style=style,
         )
 
 

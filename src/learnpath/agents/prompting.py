@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from string import Template
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic_ai import Agent, ToolOutput
+from pydantic_ai import Agent, NativeOutput, ToolOutput
 from pydantic_ai.exceptions import AgentRunError
 
 from learnpath.agents.team import ConceptBrief
@@ -75,6 +75,25 @@ def brief_context(brief: ConceptBrief) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class OutputStyle:
+    """How an agent asks the model for its structured answer.
+
+    ``tool``: the answer is the arguments of an output tool the model must call (what most
+    providers support best). ``native``: the answer is the message itself, held to a JSON
+    schema through the provider's structured-output feature (OpenAI's ``response_format``
+    ``json_schema``), for OpenAI-compatible servers that have no tool calling. ``strict`` asks
+    the provider to hold the answer to the schema exactly where it supports that (OpenAI's
+    ``strict: true``); providers without it ignore the flag.
+    """
+
+    mode: Literal["tool", "native"] = "tool"
+    strict: bool = False
+
+
+TOOL_OUTPUT = OutputStyle()
+
+
 @dataclass
 class StructuredAgent(Generic[T]):
     """A pydantic-ai agent with a typed output, its prompt template and its model's label."""
@@ -108,16 +127,24 @@ def structured_agent(
     *,
     name: str,
     tool: str,
+    style: OutputStyle = TOOL_OUTPUT,
 ) -> StructuredAgent[T]:
     """Build a ``StructuredAgent`` whose output is validated (and re-asked) ``output_retries`` times.
 
     The output is returned through a tool named ``tool`` (one of
     ``learnpath.llm.offline.OUTPUT_TOOLS``), which tells the offline model and the fake
-    server which answer is wanted.
+    server which answer is wanted; in ``native`` style ``tool`` names the JSON schema of the
+    response format instead.
     """
+    strict = True if style.strict else None
+    output: ToolOutput[T] | NativeOutput[T] = (
+        NativeOutput(output_type, name=tool, strict=strict)
+        if style.mode == "native"
+        else ToolOutput(output_type, name=tool, strict=strict)
+    )
     agent: Agent[Any, T] = Agent(
         model,
-        output_type=ToolOutput(output_type, name=tool),
+        output_type=output,
         name=name,
         retries={"output": output_retries},
     )
