@@ -9,7 +9,7 @@ from collections.abc import Callable
 from learnpath.agents import curriculum, editor, intent, quiz, resources, tutorial, validator
 from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle
 from learnpath.agents.search import SearchProvider
-from learnpath.agents.team import ConceptBrief
+from learnpath.agents.team import ConceptBrief, DesignJournal
 from learnpath.domain.content import Quiz, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
@@ -72,9 +72,12 @@ class LLMTeam:
         return await intent.analyse(self._intent, request, self._today())
 
     async def design_curriculum(
-        self, request: LearningRequest, intent: IntentAnalysis
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        journal: DesignJournal | None = None,
     ) -> Framework:
-        return await curriculum.design(self._curriculum, request, intent, self._today())
+        return await curriculum.design(self._curriculum, request, intent, self._today(), journal)
 
     async def validate_structure(
         self, request: LearningRequest, intent: IntentAnalysis, framework: Framework

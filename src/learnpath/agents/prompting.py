@@ -70,7 +70,9 @@ def brief_context(brief: ConceptBrief) -> dict[str, Any]:
         "roadmap_title": brief.roadmap_title,
         "stage": {"id": brief.stage.id, "name": brief.stage.name},
         "module": {"id": brief.module.id, "name": brief.module.name},
-        "concept": brief.concept.model_dump(mode="json"),
+        "concept": brief.concept.model_dump(mode="json", exclude={"prerequisites"}),
+        # Names and summaries, not bare ids: the writer can refer back to what was learned.
+        "prerequisites": [{"name": p.name, "summary": p.description} for p in brief.prerequisites],
         "instructions": brief.instructions,
     }
 
