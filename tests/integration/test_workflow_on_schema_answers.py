@@ -67,8 +67,8 @@ class SchemaAnswers:
         return ModelResponse(parts=[ToolCallPart(name, value)])
 
 
-@pytest.fixture(autouse=True)
-def _schema_answers(monkeypatch: pytest.MonkeyPatch) -> dict[str, SchemaAnswers]:
+@pytest.fixture
+def schema_answers(monkeypatch: pytest.MonkeyPatch) -> dict[str, SchemaAnswers]:
     """``llm_team.model_for`` hands every agent the current example's ``SchemaAnswers``."""
     current: dict[str, SchemaAnswers] = {}
 
@@ -134,13 +134,13 @@ def _example(
 @CI_RUNS
 @given(data=st.data())
 def test_the_workflow_ends_cleanly_on_any_schema_answers(
-    _schema_answers: dict[str, SchemaAnswers],
+    schema_answers: dict[str, SchemaAnswers],
     make_settings: Any,
     mode: Mode,
     output_mode: str,
     data: st.DataObject,
 ) -> None:
-    _example(_schema_answers, make_settings, mode, output_mode, data)
+    _example(schema_answers, make_settings, mode, output_mode, data)
 
 
 @pytest.mark.slow
@@ -149,10 +149,10 @@ def test_the_workflow_ends_cleanly_on_any_schema_answers(
 @SOAK
 @given(data=st.data())
 def test_the_workflow_ends_cleanly_on_many_schema_answers(
-    _schema_answers: dict[str, SchemaAnswers],
+    schema_answers: dict[str, SchemaAnswers],
     make_settings: Any,
     mode: Mode,
     output_mode: str,
     data: st.DataObject,
 ) -> None:
-    _example(_schema_answers, make_settings, mode, output_mode, data)
+    _example(schema_answers, make_settings, mode, output_mode, data)
