@@ -9,7 +9,7 @@ The model is the offline model's answers behind a pydantic-ai ``FunctionModel`` 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pydantic_ai.models
@@ -85,10 +85,15 @@ async def clocked(settings: Settings) -> AsyncIterator[tuple[Store, Clock]]:
         await store.close()
 
 
-def team_on(model: DyingModel, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> LLMTeam:
+Respond = Callable[[list[ModelMessage], AgentInfo], ModelResponse]
+
+
+def team_on(respond: Respond, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> LLMTeam:
+    """The real team, every agent on ``respond`` (a pydantic-ai ``FunctionModel``)."""
+
     def guarded(_settings: Settings, agent: str, **_: Any) -> GuardedModel:
         return GuardedModel(
-            FunctionModel(model.respond, model_name="dying"),
+            FunctionModel(respond, model_name="scripted"),
             display_name="dying-model",
             limiter=ModelLimiter(8),
             timeout=30.0,
@@ -105,7 +110,7 @@ async def test_a_crash_after_stage_one_resumes_at_stage_two(
 ) -> None:
     store, clock = clocked
     model = DyingModel(die_at_stage=2)
-    workflow = Workflow(store, team_on(model, settings, monkeypatch))
+    workflow = Workflow(store, team_on(model.respond, settings, monkeypatch))
     user = await store.local_user()
     request = {"goal": "Become a backend engineer", "weeks": 26, "hours_per_week": 8}
     task, _ = await store.submit_task(user_id=user.id, request=request)

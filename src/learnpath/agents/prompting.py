@@ -14,6 +14,7 @@ from importlib.resources import files
 from string import Template
 from typing import Any, Generic, Literal, TypeVar
 
+from pydantic import BaseModel
 from pydantic_ai import Agent, NativeOutput, ToolOutput
 from pydantic_ai.exceptions import AgentRunError
 
@@ -77,6 +78,36 @@ def brief_context(brief: ConceptBrief) -> dict[str, Any]:
     }
 
 
+NUL = "\x00"
+REPLACEMENT = "\ufffd"
+
+
+def without_nul(output: T) -> T:
+    """``output`` with every NUL character of its text replaced by U+FFFD.
+
+    Any JSON string may hold ``\u0000`` and a schema cannot forbid it, but PostgreSQL text
+    cannot store it: a model that writes one must not crash the step that saves its answer.
+    The replacement keeps every string as long as it was, so the answer still validates.
+    """
+    if not isinstance(output, BaseModel):
+        return output
+    dumped = output.model_dump(mode="json")
+    cleaned = _replace_nul(dumped)
+    if cleaned == dumped:
+        return output
+    return type(output).model_validate(cleaned)
+
+
+def _replace_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT)
+    if isinstance(value, list):
+        return [_replace_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_nul(k): _replace_nul(v) for k, v in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class OutputStyle:
     """How an agent asks the model for its structured answer.
@@ -118,7 +149,7 @@ class StructuredAgent(Generic[T]):
             raise
         except (AgentRunError, TimeoutError) as exc:
             raise error_for(exc, model=self.model.display_name, agent=self.model.agent) from exc
-        return result.output
+        return without_nul(result.output)
 
 
 def structured_agent(
