@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     model_timeout_seconds: float = Field(default=120.0, gt=0)
     model_retries: int = Field(default=3, ge=0, le=10)
     output_retries: int = Field(default=2, ge=0, le=10)
+    # How structured answers are asked for: a tool call (default) or the provider's JSON
+    # schema response format (`response_format`), for servers without tool support.
+    output_mode: Literal["tool", "native"] = "tool"
+    # Ask the provider to hold the answer to the schema exactly (OpenAI's `strict`), where
+    # the provider supports it; others ignore it.
+    strict_output: bool = False
 
     # Search for grounded resources (none by default: resources stay unverified)
     search: Literal["none", "searxng", "tavily"] | None = None

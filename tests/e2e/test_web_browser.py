@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from learnpath.agents import build_team
-from learnpath.agents.team import ConceptBrief
+from learnpath.agents.team import ConceptBrief, DesignJournal
 from learnpath.domain.content import Quiz, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
@@ -52,10 +52,13 @@ class SlowOfflineTeam:
         return await self.inner.analyse_intent(request)
 
     async def design_curriculum(
-        self, request: LearningRequest, intent: IntentAnalysis
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        journal: DesignJournal | None = None,
     ) -> Framework:
         await asyncio.sleep(self.delay)
-        return await self.inner.design_curriculum(request, intent)
+        return await self.inner.design_curriculum(request, intent, journal)
 
     async def validate_structure(
         self, request: LearningRequest, intent: IntentAnalysis, framework: Framework

@@ -9,8 +9,12 @@ documented ``chat.completion`` object. Answers:
 
 * tools given and ``tool_choice`` is not ``"none"`` → one tool call (the named tool, else the
   first) whose ``arguments`` JSON string is generated from that tool's ``parameters`` schema;
-* else ``response_format`` ``json_schema`` → ``content`` is JSON generated from the schema;
+* else ``response_format`` ``json_schema`` → ``content`` is JSON generated from
+  ``json_schema.schema`` (the documented structured-output shape; ``strict`` is accepted);
 * else ``json_object`` → a small JSON object; else a short plain text.
+
+With ``tools_supported=False`` it plays a server without tool calling, as some local
+OpenAI-compatible servers are: a request carrying ``tools`` is answered 400.
 
 Errors use the documented body ``{"error": {"message", "type", "param", "code"}}``: injected
 429s (with ``retry-after: 0``) and 500s at seeded rates, 400 for malformed requests, 404 for
@@ -38,7 +42,8 @@ class SchemaOnlyOpenAI:
 
     Attributes for assertions: ``requests`` (every chat-completion JSON body received, errors
     included), ``status_counts`` (``Counter`` of answered HTTP statuses), ``tool_calls`` (names
-    of the tools the fake called, in order), ``headers`` (request headers, in order).
+    of the tools the fake called, in order), ``schema_answers`` (names of the
+    ``response_format`` JSON schemas it answered, in order), ``headers`` (request headers).
     """
 
     def __init__(
@@ -51,6 +56,7 @@ class SchemaOnlyOpenAI:
         model_ids: tuple[str, ...] = ("gpt-4o-mini",),
         api_key: str | None = None,
         allow_stream: bool = True,
+        tools_supported: bool = True,
     ) -> None:
         if error_rate_429 < 0 or error_rate_500 < 0 or error_rate_429 + error_rate_500 > 1:
             raise ValueError("error rates must be >= 0 and sum to at most 1")
@@ -61,10 +67,12 @@ class SchemaOnlyOpenAI:
         self.model_ids = model_ids
         self.api_key = api_key
         self.allow_stream = allow_stream
+        self.tools_supported = tools_supported
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.status_counts: Counter[int] = Counter()
         self.tool_calls: list[str] = []
+        self.schema_answers: list[str] = []
         self.lock = threading.Lock()
         self._faults = random.Random(f"faults:{seed}")
         self._values = JsonSchemaValues(mode=mode, seed=seed)
@@ -130,7 +138,11 @@ class SchemaOnlyOpenAI:
             return message, fn["name"], "tool_calls"
         fmt = body.get("response_format") or {}
         if fmt.get("type") == "json_schema":
-            content = json.dumps(self._values.generate(fmt["json_schema"]["schema"]))
+            spec = fmt["json_schema"]
+            content = json.dumps(
+                self._values.generate(spec.get("schema") or {"type": "object", "properties": {}})
+            )
+            self.schema_answers.append(spec["name"])
         elif fmt.get("type") == "json_object":
             content = json.dumps({"answer": self._values.next_text("answer")})
         else:
@@ -290,6 +302,8 @@ def _handler(state: SchemaOnlyOpenAI) -> type[BaseHTTPRequestHandler]:
             if not self._authorised():
                 return
             problem = _invalid(body)
+            if problem is None and body.get("tools") and not state.tools_supported:
+                problem = ("This model does not support tools.", "tools")
             if problem is not None:
                 self._send(400, _error(problem[0], "invalid_request_error", problem[1]))
                 return

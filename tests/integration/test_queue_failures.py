@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from learnpath.agents.team import DesignJournal
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import (
@@ -234,9 +235,12 @@ class PickyTeam(TinyTeam):
         self.fix_at = fix_at
 
     async def design_curriculum(
-        self, request: LearningRequest, intent: IntentAnalysis
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        journal: DesignJournal | None = None,
     ) -> Framework:
-        framework = await super().design_curriculum(request, intent)
+        framework = await super().design_curriculum(request, intent, journal)
         framework.stages[0].modules.append(Module(id="m2", name="Empty"))
         return framework
 

@@ -12,15 +12,17 @@ import datetime as dt
 
 from pydantic_ai import ModelRetry, RunContext
 
-from learnpath.agents.prompting import StructuredAgent, structured_agent
+from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle, StructuredAgent, structured_agent
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditError, EditPlan, Framework, Issue, apply_edits
 from learnpath.llm.guard import GuardedModel
 
 
-def build(model: GuardedModel, output_retries: int) -> StructuredAgent[EditPlan]:
+def build(
+    model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+) -> StructuredAgent[EditPlan]:
     agent = structured_agent(
-        "editor", model, EditPlan, output_retries, name="editor", tool="edit_plan"
+        "editor", model, EditPlan, output_retries, name="editor", tool="edit_plan", style=style
     )
 
     @agent.agent.output_validator

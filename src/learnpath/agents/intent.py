@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from learnpath.agents.prompting import StructuredAgent, structured_agent
+from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle, StructuredAgent, structured_agent
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import IntentAnalysis
 from learnpath.llm.guard import GuardedModel
 
 
-def build(model: GuardedModel, output_retries: int) -> StructuredAgent[IntentAnalysis]:
+def build(
+    model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+) -> StructuredAgent[IntentAnalysis]:
     return structured_agent(
-        "intent", model, IntentAnalysis, output_retries, name="intent", tool="intent_analysis"
+        "intent",
+        model,
+        IntentAnalysis,
+        output_retries,
+        name="intent",
+        tool="intent_analysis",
+        style=style,
     )
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 from collections.abc import Callable
 
 from learnpath.agents import curriculum, editor, intent, quiz, resources, tutorial, validator
+from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle
 from learnpath.agents.search import SearchProvider
-from learnpath.agents.team import ConceptBrief
+from learnpath.agents.team import ConceptBrief, DesignJournal
 from learnpath.domain.content import Quiz, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
@@ -39,17 +40,25 @@ class LLMTeam:
         for name, model in models.items():
             model.agent = name  # usage is counted per agent
         retries = settings.output_retries  # 0 means the model is never re-asked
+        style = OutputStyle(mode=settings.output_mode, strict=settings.strict_output)
+        # The offline model answers through its output tool whatever the setting says.
+        styles = {
+            name: TOOL_OUTPUT if model.display_name == OFFLINE else style
+            for name, model in models.items()
+        }
         self._labels = sorted({m.display_name for m in models.values()})
         self._today = today
         self._search = search if search is not None else search_from(settings)
         self._links = link_checker_from(settings) if self._search is not None else None
-        self._intent = intent.build(models["intent"], retries)
-        self._curriculum = curriculum.CurriculumAgents(models["curriculum"], retries)
-        self._validator = validator.build(models["validator"], retries)
-        self._editor = editor.build(models["editor"], retries)
-        self._tutorial = tutorial.build(models["tutorial"], retries)
-        self._resources = resources.build(models["resources"], retries)
-        self._quiz = quiz.build(models["quiz"], retries)
+        self._intent = intent.build(models["intent"], retries, styles["intent"])
+        self._curriculum = curriculum.CurriculumAgents(
+            models["curriculum"], retries, styles["curriculum"]
+        )
+        self._validator = validator.build(models["validator"], retries, styles["validator"])
+        self._editor = editor.build(models["editor"], retries, styles["editor"])
+        self._tutorial = tutorial.build(models["tutorial"], retries, styles["tutorial"])
+        self._resources = resources.build(models["resources"], retries, styles["resources"])
+        self._quiz = quiz.build(models["quiz"], retries, styles["quiz"])
 
     @property
     def generated_by(self) -> str:
@@ -63,9 +72,12 @@ class LLMTeam:
         return await intent.analyse(self._intent, request, self._today())
 
     async def design_curriculum(
-        self, request: LearningRequest, intent: IntentAnalysis
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        journal: DesignJournal | None = None,
     ) -> Framework:
-        return await curriculum.design(self._curriculum, request, intent, self._today())
+        return await curriculum.design(self._curriculum, request, intent, self._today(), journal)
 
     async def validate_structure(
         self, request: LearningRequest, intent: IntentAnalysis, framework: Framework

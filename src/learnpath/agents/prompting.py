@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from string import Template
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic_ai import Agent, ToolOutput
+from pydantic import BaseModel
+from pydantic_ai import Agent, NativeOutput, ToolOutput
 from pydantic_ai.exceptions import AgentRunError
 
 from learnpath.agents.team import ConceptBrief
@@ -70,9 +71,60 @@ def brief_context(brief: ConceptBrief) -> dict[str, Any]:
         "roadmap_title": brief.roadmap_title,
         "stage": {"id": brief.stage.id, "name": brief.stage.name},
         "module": {"id": brief.module.id, "name": brief.module.name},
-        "concept": brief.concept.model_dump(mode="json"),
+        "concept": brief.concept.model_dump(mode="json", exclude={"prerequisites"}),
+        # Names and summaries, not bare ids: the writer can refer back to what was learned.
+        "prerequisites": [{"name": p.name, "summary": p.description} for p in brief.prerequisites],
         "instructions": brief.instructions,
     }
+
+
+NUL = "\x00"
+REPLACEMENT = "\ufffd"
+
+
+def without_nul(output: T) -> T:
+    """``output`` with every NUL character of its text replaced by U+FFFD.
+
+    Any JSON string may hold ``\u0000`` and a schema cannot forbid it, but PostgreSQL text
+    cannot store it: a model that writes one must not crash the step that saves its answer.
+    The replacement keeps every string as long as it was, so the answer still validates.
+    """
+    if not isinstance(output, BaseModel):
+        return output
+    dumped = output.model_dump(mode="json")
+    cleaned = _replace_nul(dumped)
+    if cleaned == dumped:
+        return output
+    return type(output).model_validate(cleaned)
+
+
+def _replace_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT)
+    if isinstance(value, list):
+        return [_replace_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_nul(k): _replace_nul(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class OutputStyle:
+    """How an agent asks the model for its structured answer.
+
+    ``tool``: the answer is the arguments of an output tool the model must call (what most
+    providers support best). ``native``: the answer is the message itself, held to a JSON
+    schema through the provider's structured-output feature (OpenAI's ``response_format``
+    ``json_schema``), for OpenAI-compatible servers that have no tool calling. ``strict`` asks
+    the provider to hold the answer to the schema exactly where it supports that (OpenAI's
+    ``strict: true``); providers without it ignore the flag.
+    """
+
+    mode: Literal["tool", "native"] = "tool"
+    strict: bool = False
+
+
+TOOL_OUTPUT = OutputStyle()
 
 
 @dataclass
@@ -97,7 +149,7 @@ class StructuredAgent(Generic[T]):
             raise
         except (AgentRunError, TimeoutError) as exc:
             raise error_for(exc, model=self.model.display_name, agent=self.model.agent) from exc
-        return result.output
+        return without_nul(result.output)
 
 
 def structured_agent(
@@ -108,16 +160,24 @@ def structured_agent(
     *,
     name: str,
     tool: str,
+    style: OutputStyle = TOOL_OUTPUT,
 ) -> StructuredAgent[T]:
     """Build a ``StructuredAgent`` whose output is validated (and re-asked) ``output_retries`` times.
 
     The output is returned through a tool named ``tool`` (one of
     ``learnpath.llm.offline.OUTPUT_TOOLS``), which tells the offline model and the fake
-    server which answer is wanted.
+    server which answer is wanted; in ``native`` style ``tool`` names the JSON schema of the
+    response format instead.
     """
+    strict = True if style.strict else None
+    output: ToolOutput[T] | NativeOutput[T] = (
+        NativeOutput(output_type, name=tool, strict=strict)
+        if style.mode == "native"
+        else ToolOutput(output_type, name=tool, strict=strict)
+    )
     agent: Agent[Any, T] = Agent(
         model,
-        output_type=ToolOutput(output_type, name=tool),
+        output_type=output,
         name=name,
         retries={"output": output_retries},
     )

@@ -13,7 +13,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from learnpath.agents.prompting import StructuredAgent, brief_context, structured_agent
+from learnpath.agents.prompting import (
+    TOOL_OUTPUT,
+    OutputStyle,
+    StructuredAgent,
+    brief_context,
+    structured_agent,
+)
 from learnpath.agents.team import ConceptBrief
 from learnpath.domain.content import Difficulty, Quiz, QuizQuestion
 from learnpath.llm.errors import MODEL_OUTPUT_INVALID, ModelCallError
@@ -46,8 +52,12 @@ class QuizAnswer(BaseModel):
     questions: list[QuestionAnswer] = Field(min_length=MIN_QUESTIONS, max_length=20)
 
 
-def build(model: GuardedModel, output_retries: int) -> StructuredAgent[QuizAnswer]:
-    return structured_agent("quiz", model, QuizAnswer, output_retries, name="quiz", tool="quiz")
+def build(
+    model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+) -> StructuredAgent[QuizAnswer]:
+    return structured_agent(
+        "quiz", model, QuizAnswer, output_retries, name="quiz", tool="quiz", style=style
+    )
 
 
 async def write(agent: StructuredAgent[QuizAnswer], brief: ConceptBrief) -> Quiz:

@@ -12,7 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from learnpath.agents.prompting import StructuredAgent, brief_context, structured_agent
+from learnpath.agents.prompting import (
+    TOOL_OUTPUT,
+    OutputStyle,
+    StructuredAgent,
+    brief_context,
+    structured_agent,
+)
 from learnpath.agents.search import SearchHit, SearchProvider
 from learnpath.agents.team import ConceptBrief
 from learnpath.domain.content import Resource, ResourceList
@@ -27,9 +33,17 @@ SEARCH_FAILED_NOTE = "Search was unavailable, so this link is not verified."
 DEAD_LINK_NOTE = "This link did not answer when checked; it is not verified."
 
 
-def build(model: GuardedModel, output_retries: int) -> StructuredAgent[ResourceList]:
+def build(
+    model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+) -> StructuredAgent[ResourceList]:
     return structured_agent(
-        "resources", model, ResourceList, output_retries, name="resources", tool="resource_list"
+        "resources",
+        model,
+        ResourceList,
+        output_retries,
+        name="resources",
+        tool="resource_list",
+        style=style,
     )
 
 

@@ -7,8 +7,8 @@ with these methods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from learnpath.domain.content import Quiz, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
@@ -35,6 +35,35 @@ class ConceptBrief:
     module: Module
     concept: Concept
     instructions: str | None = None
+    prerequisites: tuple[Concept, ...] = ()
+    """The concepts ``concept`` builds on (their names and summaries are in the prompt)."""
+
+
+class DesignJournal(Protocol):
+    """Where a curriculum being designed keeps its finished parts (the outline, each stage).
+
+    A design asks ``recorded(part)`` before each part and ``record``s it once done, so a
+    design resumed after a crash reuses what was finished instead of asking the model again.
+    """
+
+    def recorded(self, part: str) -> dict[str, Any] | None: ...
+
+    async def record(self, part: str, data: dict[str, Any], *, event: str, **summary: Any) -> None:
+        """Keep ``data`` as ``part``; ``event`` and ``summary`` describe it in the task's log."""
+        ...
+
+
+@dataclass
+class MemoryJournal:
+    """A ``DesignJournal`` that keeps the parts in memory (a design nothing resumes)."""
+
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def recorded(self, part: str) -> dict[str, Any] | None:
+        return self.parts.get(part)
+
+    async def record(self, part: str, data: dict[str, Any], *, event: str, **summary: Any) -> None:
+        self.parts[part] = data
 
 
 class AgentTeam(Protocol):
@@ -46,8 +75,13 @@ class AgentTeam(Protocol):
     async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis: ...
 
     async def design_curriculum(
-        self, request: LearningRequest, intent: IntentAnalysis
-    ) -> Framework: ...
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        journal: DesignJournal | None = None,
+    ) -> Framework:
+        """The curriculum; finished parts are kept in ``journal`` (and reused from it)."""
+        ...
 
     async def validate_structure(
         self, request: LearningRequest, intent: IntentAnalysis, framework: Framework

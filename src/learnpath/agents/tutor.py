@@ -20,7 +20,7 @@ from pydantic_ai import Agent
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCalls, FunctionModel
 
-from learnpath.agents.prompting import instructions, user_prompt
+from learnpath.agents.prompting import NUL, REPLACEMENT, instructions, user_prompt
 from learnpath.domain.tutor import HISTORY_TURNS, Source, offline_answer
 from learnpath.llm.errors import ModelCallError, error_for
 from learnpath.llm.guard import GuardedModel, Sleep
@@ -156,4 +156,4 @@ class Tutor:
                 async for piece in result.stream_text(delta=True, debounce_by=None):
                     deadline.reschedule(asyncio.get_running_loop().time() + self.timeout)
                     if piece:
-                        yield piece
+                        yield piece.replace(NUL, REPLACEMENT)  # PostgreSQL text holds no NUL

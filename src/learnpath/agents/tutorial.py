@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from learnpath.agents.prompting import StructuredAgent, brief_context, structured_agent
+from learnpath.agents.prompting import (
+    TOOL_OUTPUT,
+    OutputStyle,
+    StructuredAgent,
+    brief_context,
+    structured_agent,
+)
 from learnpath.agents.team import ConceptBrief
 from learnpath.domain.content import Tutorial
 from learnpath.llm.guard import GuardedModel
 
 
-def build(model: GuardedModel, output_retries: int) -> StructuredAgent[Tutorial]:
+def build(
+    model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+) -> StructuredAgent[Tutorial]:
     return structured_agent(
-        "tutorial", model, Tutorial, output_retries, name="tutorial", tool="tutorial"
+        "tutorial", model, Tutorial, output_retries, name="tutorial", tool="tutorial", style=style
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnpath.agents.prompting import StructuredAgent, structured_agent
+from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle, StructuredAgent, structured_agent
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import (
     Framework,
@@ -27,7 +27,9 @@ class StructureReview(BaseModel):
     comments: str = Field(default="", max_length=2000)
 
 
-def build(model: GuardedModel, output_retries: int) -> StructuredAgent[StructureReview]:
+def build(
+    model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
+) -> StructuredAgent[StructureReview]:
     return structured_agent(
         "validator",
         model,
@@ -35,6 +37,7 @@ def build(model: GuardedModel, output_retries: int) -> StructuredAgent[Structure
         output_retries,
         name="validator",
         tool="structure_review",
+        style=style,
     )
 
 

@@ -245,6 +245,14 @@ def _render(progress: Progress, step_bar: Any, concept_bar: Any, event: EventRec
         progress.update(concept_bar, completed=data["done"], total=data["total"])
         if event.type == "concept_failed":
             progress.console.print(f"[red]✗[/] {data.get('message', data['concept_id'])}")
+    elif event.type == "stage_designed":
+        progress.update(
+            step_bar,
+            description=(
+                f"{STEP_LABELS[Step.CURRICULUM_DESIGN]}: stage {data['stage']} of {data['of']} "
+                "designed"
+            ),
+        )
     elif event.type == "task_requeued":
         progress.console.print(f"[yellow]↻[/] {data.get('reason', 'requeued')}")
     elif event.type in ENDINGS:

@@ -19,6 +19,7 @@ from pydantic_ai.exceptions import (
     ModelRequestTimeout,
     ModelTimeoutError,
     UnexpectedModelBehavior,
+    UserError,
 )
 
 from learnpath.llm.usage import record_invalid_output
@@ -118,6 +119,12 @@ def error_for(
             MODEL_UNAVAILABLE,
             f"The model service for {model} kept failing{tries}. Retry the task later or "
             "configure another model with LEARNPATH_MODEL.",
+        )
+    if isinstance(exc, UserError):  # the request cannot be made as configured
+        return ModelCallError(
+            MODEL_MISCONFIGURED,
+            f"The model {model} cannot be asked as configured: {exc} Check LEARNPATH_MODEL, "
+            "and LEARNPATH_OUTPUT_MODE (tool or native) for the structured output it supports.",
         )
     return ModelCallError(
         MODEL_UNAVAILABLE,

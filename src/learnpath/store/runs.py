@@ -26,9 +26,13 @@ from learnpath.store.tables import (
     review_decisions,
     roadmaps,
     step_runs,
+    task_events,
     tasks,
     validation_records,
 )
+
+DESIGN_PART_EVENTS = ("curriculum_outlined", "stage_designed")
+"""Events that carry a finished part of a curriculum being designed (see ``save_design_part``)."""
 
 
 class Usage(Protocol):
@@ -232,6 +236,32 @@ class RunQueries(StoreBase):
                 )
             )
             await self._advance(tx, lease, run_id, usage, next_step)
+
+    async def save_design_part(
+        self, lease: Lease, part: str, design: dict[str, Any], *, event: str, **summary: Any
+    ) -> None:
+        """Keep one finished part of the curriculum being designed (its outline, a stage).
+
+        The part travels in its event (``event`` is one of ``DESIGN_PART_EVENTS``), which is
+        as durable as a step output and committed with the job's progress, so a design that
+        resumes after a crash reads it back (``design_parts``) instead of asking again.
+        """
+        if event not in DESIGN_PART_EVENTS:
+            raise ValueError(f"{event!r} is not a design part event")
+        async with self.fenced(lease) as tx:
+            await mark_progress(tx, lease)
+            await tx.append_event(lease.task_id, event, {"part": part, **summary, "design": design})
+
+    async def design_parts(self, task_id: str) -> dict[str, dict[str, Any]]:
+        """The curriculum parts the task's design has finished so far, by part name."""
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(task_events.c.data)
+                .where(task_events.c.task_id == task_id)
+                .where(task_events.c.type.in_(DESIGN_PART_EVENTS))
+                .order_by(task_events.c.seq)
+            )
+            return {row.data["part"]: row.data["design"] for row in rows}
 
     async def save_framework(
         self,

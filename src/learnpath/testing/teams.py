@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-from learnpath.agents.team import ConceptBrief
+from learnpath.agents.team import ConceptBrief, DesignJournal
 from learnpath.domain.content import Quiz, QuizQuestion, Resource, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import (
@@ -63,7 +63,10 @@ class TinyTeam:
         )
 
     async def design_curriculum(
-        self, request: LearningRequest, intent: IntentAnalysis
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        journal: DesignJournal | None = None,
     ) -> Framework:
         await self._call("curriculum", intent)
         concepts = [

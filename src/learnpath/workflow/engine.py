@@ -90,9 +90,10 @@ class Workflow:
     async def _curriculum(self, lease: Lease, state: RunState) -> bool:
         request, intent = _request(state), _intent_of(state)
         run_id = await self.store.start_step(lease, Step.CURRICULUM_DESIGN)
+        journal = StoredJournal(self.store, lease, await self.store.design_parts(lease.task_id))
         with track_usage() as usage:
             try:
-                framework = await self.team.design_curriculum(request, intent)
+                framework = await self.team.design_curriculum(request, intent, journal)
             except ModelCallError as exc:
                 return await self._fail(lease, run_id, usage, Step.CURRICULUM_DESIGN, exc)
         await self.store.save_framework(
@@ -237,6 +238,9 @@ class Workflow:
             module=module,
             concept=concept,
             instructions=item.instructions,
+            prerequisites=tuple(
+                found for p in concept.prerequisites if (found := framework.concept(p)) is not None
+            ),
         )
         writers: dict[str, Callable[[ConceptBrief], Awaitable[BaseModel]]] = {
             ContentKind.TUTORIAL: self.team.write_tutorial,
@@ -271,6 +275,25 @@ class Workflow:
             lease, run_id, usage, step=step, code=exc.code, message=exc.message
         )
         return True
+
+
+class StoredJournal:
+    """The ``DesignJournal`` of a running task: each finished part is committed at once.
+
+    ``parts`` are the ones an earlier run of the task already committed (``design_parts``).
+    """
+
+    def __init__(self, store: Store, lease: Lease, parts: dict[str, dict[str, Any]]) -> None:
+        self._store = store
+        self._lease = lease
+        self._parts = dict(parts)
+
+    def recorded(self, part: str) -> dict[str, Any] | None:
+        return self._parts.get(part)
+
+    async def record(self, part: str, data: dict[str, Any], *, event: str, **summary: Any) -> None:
+        await self._store.save_design_part(self._lease, part, data, event=event, **summary)
+        self._parts[part] = data
 
 
 def apply_what_fits(
