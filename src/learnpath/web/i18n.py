@@ -76,6 +76,8 @@ EN: dict[str, str] = {
     "event.content_failed": "content failed",
     "event.concept_regenerating": "concept being regenerated",
     "event.worker_lost": "worker lost, task recovered",
+    "event.curriculum_outlined": "curriculum outlined",
+    "event.stage_designed": "stage designed",
     # Shared bits
     "offline.title": "Offline sample content.",
     "offline.roadmap": "This roadmap was written by the built-in offline model: it is "
@@ -618,6 +620,8 @@ ZH: dict[str, str] = {
     "event.content_failed": "内容生成失败",
     "event.concept_regenerating": "知识点正在重新生成",
     "event.worker_lost": "工作进程丢失,任务已恢复",
+    "event.curriculum_outlined": "课程大纲已完成",
+    "event.stage_designed": "阶段已设计",
     "offline.title": "离线示例内容。",
     "offline.roadmap": "此路线图由内置的离线模型生成:它是确定性的示例内容,"
     "并非来自真实语言模型的建议。",
