@@ -10,7 +10,13 @@ from fastapi import FastAPI
 from learnpath.agents import AgentTeam
 from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
-from learnpath.api.middleware import BodyLimit, RequestTiming
+from learnpath.api.middleware import (
+    BodyLimit,
+    HostCheck,
+    RequestTiming,
+    SecurityHeaders,
+    TextGuard,
+)
 from learnpath.api.openapi import install_openapi
 from learnpath.api.routes import (
     admin,
@@ -23,13 +29,14 @@ from learnpath.api.routes import (
     tasks,
     workspace,
 )
-from learnpath.api.sse import StreamTiming
+from learnpath.api.sse import StreamLimits, StreamTiming
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
 from learnpath.learning.tutoring import open_tutoring
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import AuthMode, Settings, is_loopback
 from learnpath.web import mount as mount_web
+from learnpath.web import refusal_page
 
 API_PREFIX = "/api/v1"
 
@@ -94,6 +101,9 @@ def create_app(
     app.state.sse_timing = StreamTiming(
         poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
     )
+    app.state.stream_limits = StreamLimits(
+        max_seconds=settings.stream_max_seconds, per_user=settings.user_max_streams
+    )
     install_error_handlers(app)
     routers = (tasks, roadmaps, library, workspace, progress, learning, reviews, admin)
     for router in (module.router for module in routers):
@@ -101,8 +111,11 @@ def create_app(
     app.include_router(health.router)
     app.include_router(reviews.feed_router)
     install_openapi(app)
+    app.add_middleware(TextGuard, page=refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)
+    app.add_middleware(HostCheck, allowed=settings.allowed_host_names, page=refusal_page)
+    app.add_middleware(SecurityHeaders)
     mount_web(app)
     return app
 

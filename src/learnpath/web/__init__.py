@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -60,4 +60,23 @@ def mount(app: FastAPI) -> None:
         return HTMLResponse(page)
 
 
-__all__ = ["mount"]
+#: Refusals the middleware renders as pages, by problem code (catalog keys ``error.<code>.*``).
+REFUSALS = ("host_not_allowed", "invalid_text")
+
+
+async def refusal_page(request: Request, status: int, code: str) -> Response:
+    """The error page for a request refused before any route ran (a wrong host, NUL text)."""
+    from learnpath.web.rendering import error_page
+
+    key = code if code in REFUSALS else "bad_link"
+    return error_page(
+        request,
+        status,
+        f"error.{key}.title",
+        f"error.{key}.message",
+        f"error.{key}.hint",
+        params={"setting": "LEARNPATH_ALLOWED_HOSTS"},
+    )
+
+
+__all__ = ["mount", "refusal_page"]

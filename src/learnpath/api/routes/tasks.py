@@ -14,7 +14,7 @@ from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import agent_usage_out, step_run_out, task_out
 from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
 from learnpath.api.schemas import TaskAccepted, TaskOut, TaskPage, TraceOut
-from learnpath.api.sse import StreamTiming, task_events
+from learnpath.api.sse import StreamLimits, StreamTiming, task_events
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.task import TaskStatus
 from learnpath.workflow.review import ReviewDecision, submit_review
@@ -135,7 +135,7 @@ async def get_task(task_id: TaskId, user: CurrentUser, store: StoreDep) -> TaskO
             "description": "`text/event-stream`: `id` = seq, `event` = type, `data` = JSON",
             "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
-        **problem_responses(*AUTHED),
+        **problem_responses(*AUTHED, 429),
     },
 )
 async def events(
@@ -159,10 +159,10 @@ async def events(
     if start > MAX_SEQ:
         raise ApiError(422, "validation_error", f"Last-Event-ID: must be at most {MAX_SEQ}")
     timing: StreamTiming = request.app.state.sse_timing
-    return StreamingResponse(
+    limits: StreamLimits = request.app.state.stream_limits
+    return limits.respond(
+        limits.reserve(user.id),
         task_events(store, task.id, start, already_finished=task.status.is_terminal, timing=timing),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
