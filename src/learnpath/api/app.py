@@ -112,7 +112,7 @@ def create_app(
     app.include_router(reviews.feed_router)
     install_openapi(app)
     app.add_middleware(TextGuard, page=refusal_page)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, page=refusal_page)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)
     app.add_middleware(HostCheck, allowed=settings.allowed_host_names, page=refusal_page)
     app.add_middleware(SecurityHeaders)

@@ -29,9 +29,10 @@ class BodyLimit:
     stream waiting for the client to go away) reach the server unchanged.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, page: PageRefusal | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +46,7 @@ class BodyLimit:
                     declared = 0
                 if declared > self.max_bytes:
                     await self._drain(receive, declared)
-                    await self._refuse(send)
+                    await self._refuse(scope, receive, send)
                     return
         buffered: list[Message] = []
         size = 0
@@ -58,7 +59,7 @@ class BodyLimit:
             if size > self.max_bytes:
                 if message.get("more_body", False):
                     await self._drain(receive, None)
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -88,7 +89,10 @@ class BodyLimit:
             if not message.get("more_body", False):
                 return
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.page is not None and not is_api_path(scope.get("path", "")):
+            await _refuse(scope, receive, send, self.page, 413, "payload_too_large", "")
+            return
         body = json.dumps(
             {
                 "type": "https://learnpath.dev/problems/payload_too_large",

@@ -268,6 +268,10 @@ EN: dict[str, str] = {
     "cannot store (a NUL character or broken Unicode).",
     "error.invalid_text.hint": "Remove the character (it often comes from pasted binary "
     "text) and send it again.",
+    "error.payload_too_large.title": "This form is too large",
+    "error.payload_too_large.message": "The form sent more text than learnpath accepts at once.",
+    "error.payload_too_large.hint": "Shorten the text (a goal, a note or instructions) and "
+    "send it again.",
     "error.bad_form.title": "This answer is not valid",
     "error.bad_form.message": "The form sent a value that is not one of its choices.",
     "error.bad_form.hint": "Reload the page and choose one of the options shown.",
@@ -801,6 +805,9 @@ ZH: dict[str, str] = {
     "error.invalid_text.title": "无法保存此文本",
     "error.invalid_text.message": "地址或表单中含有 learnpath 无法存储的字符(NUL 字符或损坏的 Unicode)。",
     "error.invalid_text.hint": "请删除该字符(它常来自粘贴的二进制文本)后重新提交。",
+    "error.payload_too_large.title": "表单内容过大",
+    "error.payload_too_large.message": "表单提交的文本超过了 learnpath 一次能接受的长度。",
+    "error.payload_too_large.hint": "请缩短文本(目标、笔记或说明)后重新提交。",
     "error.bad_form.title": "此答案无效",
     "error.bad_form.message": "表单提交的值不是可选项之一。",
     "error.bad_form.hint": "请重新加载页面,并从显示的选项中选择。",

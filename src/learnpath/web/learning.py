@@ -25,6 +25,7 @@ from learnpath.learning.reviews import InvalidAnswer, answer_card, due_today, le
 from learnpath.learning.tutoring import TutorService
 from learnpath.store import Conflict, NotFound, Store
 from learnpath.store.tutoring import MessageRecord
+from learnpath.web.forms import bad_form, whole_number
 from learnpath.web.i18n import translate, ui_language
 from learnpath.web.live import page_stream, resume_from
 from learnpath.web.markdown import render_markdown
@@ -292,7 +293,10 @@ async def answer(request: Request, card_id: str, visitor: VisitorDep) -> Respons
     raw_rating = str(form.get("rating") or "")
     raw_option = str(form.get("option") or "")
     rating = Rating(raw_rating) if raw_rating in {r.value for r in Rating} else None
-    option = int(raw_option) if raw_option.isdigit() and rating is None else None
+    picked = whole_number(raw_option, max_digits=3)
+    if (isinstance(picked, str) and picked) or (raw_rating and rating is None):
+        raise bad_form()
+    option = picked if isinstance(picked, int) and rating is None else None
     try:
         await answer_card(store, visitor.user.id, card_id, tz, rating=rating, option=option)
     except InvalidAnswer as exc:
