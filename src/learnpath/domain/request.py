@@ -161,8 +161,23 @@ def parse_submission(data: Mapping[str, Any], today: dt.date) -> LearningRequest
             )
             for error in exc.errors()
         ]
+        late = _past_deadline(data.get("deadline"), today)
+        if late and not any(p.field == "deadline" for p in problems):
+            problems.append(FieldProblem("deadline", "deadline_past", late, {}))
         raise InvalidSubmission(problems) from exc
     problem = request.deadline_problem(today)
     if problem:
         raise InvalidSubmission([FieldProblem("deadline", "deadline_past", problem, {})])
     return request
+
+
+def _past_deadline(value: object, today: dt.date) -> str | None:
+    """The deadline problem of a raw ``deadline`` value, so it is reported with the others."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, dt.date) and value <= today:
+        return f"the deadline {value.isoformat()} is not in the future"
+    return None

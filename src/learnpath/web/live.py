@@ -118,6 +118,8 @@ async def _events(
             continue
         task = await uncancelled(store.get_task(task_id, user_id))
         if task.status.is_terminal:
+            if await uncancelled(store.events_after(task_id, after, limit=1)):
+                continue  # the last events were committed with the status: send them first
             yield f"id: {after}\nevent: end\ndata: {json.dumps({'status': str(task.status)})}\n\n"
             return
         await store.events_signal.wait(seen, POLL_SECONDS)
