@@ -93,3 +93,16 @@ def test_the_policy_blocks_an_injected_inline_script(
         assert violations, "the browser did not enforce the page's policy"
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_docs_render_under_the_servers_own_policy(
+    live_server: StartServer,
+    page: Any,  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    app = live_server(auth="none")
+    response = page.goto(app.url + "/docs")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()

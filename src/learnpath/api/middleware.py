@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnpath.api.errors import PROBLEM_JSON, problem
+from learnpath.domain.text import first_unstorable
 
 DRAIN_FACTOR = 16
 
@@ -280,34 +281,6 @@ def _error(loc: list[str], message: str) -> dict[str, Any]:
     return {"loc": loc, "message": message, "type": "value_error"}
 
 
-def _unstorable(value: str) -> str | None:
-    """Why the databases cannot store ``value`` (None when they can)."""
-    if "\x00" in value:
-        return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate (not valid Unicode)"
-    return None
-
-
-def _first_unstorable(value: Any, where: str) -> tuple[str, str] | None:
-    if isinstance(value, str):
-        reason = _unstorable(value)
-        return (where, reason) if reason else None
-    if isinstance(value, dict):
-        items: Iterable[tuple[str, Any]] = value.items()
-    elif isinstance(value, list):
-        items = ((str(index), item) for index, item in enumerate(value))
-    else:
-        return None
-    for key, item in items:
-        found = _first_unstorable(key, where) or _first_unstorable(item, f"{where}.{key}")
-        if found:
-            return found
-    return None
-
-
 class TextGuard:
     """Refuse text PostgreSQL and SQLite cannot store, wherever a request carries it.
 
@@ -325,7 +298,7 @@ class TextGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        found = _first_unstorable(scope.get("path", ""), "path")
+        found = first_unstorable(scope.get("path", ""), "path")
         if found is None:
             query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
             if b"\x00" in query:
@@ -345,7 +318,7 @@ class TextGuard:
                     break
             if kind == "application/json":
                 try:
-                    found = _first_unstorable(json.loads(body), "body") if body else None
+                    found = first_unstorable(json.loads(body), "body") if body else None
                 except ValueError as exc:
                     if "integer string conversion" in str(exc):
                         await _refuse(
