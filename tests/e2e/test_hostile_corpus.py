@@ -1,8 +1,9 @@
 """The hostile-input corpus (``tests/e2e/hostile/corpus.json``) against a real server.
 
 One server per backend (SQLite and PostgreSQL), one client, every case in turn: each must
-get a 4xx (problem+json with a ``code`` on the API, an HTML page without a traceback on
-the web), no connection may drop, and the server may log no error. Every route of the
+get a 4xx (the case's ``status`` when it names one): problem+json with a ``code`` on the
+API, an HTML page under the security policy and without a traceback on the web. No
+connection may drop, and the server may log no error. Every route of the
 app, read from its OpenAPI document and the web UI's routers, must have a case.
 """
 
@@ -31,6 +32,7 @@ from tests.e2e.test_web_pages import csrf_of
 
 CORPUS = Path(__file__).parent / "hostile" / "corpus.json"
 MAX_BODY = 64 * 1024
+BOUNDARY = "hostile-corpus-boundary"
 PLACEHOLDERS = {
     "digits5000": "9" * 5000,
     "long8000": "x" * 8000,
@@ -162,13 +164,24 @@ def _request(
         headers["Content-Type"] = b"application/json"
     elif "raw" in case:
         content = known.fill(case["raw"]).encode(case.get("raw_encoding", "utf-8"))
-        headers["Content-Type"] = case.get("content_type", "application/json").encode()
+        kind = case.get("content_type", "application/json")
+        if kind is not None:  # null: no Content-Type header at all
+            headers["Content-Type"] = kind.encode()
     elif "form" in case:
         form = {name: known.fill(value) for name, value in case["form"].items()}
         if case.get("csrf", True):
             form["csrf_token"] = csrf
         content = str(httpx.QueryParams(form)).encode()
         headers["Content-Type"] = b"application/x-www-form-urlencoded"
+    elif "multipart" in case:
+        fields = {name: known.fill(value) for name, value in case["multipart"].items()}
+        fields["csrf_token"] = csrf
+        parts = [
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        ]
+        content = ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={BOUNDARY}".encode()
     params = {name: known.fill(value) for name, value in case.get("query", {}).items()}
     if not api and "cookie" in case:
         headers["Cookie"] = _header_value(known.fill(case["cookie"]))
@@ -184,6 +197,8 @@ def _violation(case: dict[str, Any], response: httpx.Response) -> str | None:
     kind = response.headers.get("content-type", "")
     if not 400 <= status < 500:
         return f"answered {status}"
+    if "status" in case and status != case["status"]:
+        return f"answered {status}, not {case['status']}"
     if is_api_path(urlsplit(str(response.request.url)).path):
         if not kind.startswith("application/problem+json"):
             return f"{status} as {kind or 'no content type'}, not problem+json"

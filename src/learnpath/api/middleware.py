@@ -306,7 +306,10 @@ class TextGuard:
         body = b""
         buffered: list[Message] = []
         kind = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
-        checks_body = kind == "application/json" or kind == "application/x-www-form-urlencoded"
+        # The framework reads a body without a content type, or any ``…+json``, as JSON too.
+        is_json = kind in ("", "application/json") or kind.endswith("+json")
+        forms = ("application/x-www-form-urlencoded", "multipart/form-data")
+        checks_body = is_json or kind in forms
         if found is None and checks_body and scope.get("method") in ("POST", "PUT", "PATCH"):
             while True:
                 message = await receive()
@@ -316,7 +319,7 @@ class TextGuard:
                 body += message.get("body", b"")
                 if not message.get("more_body", False):
                     break
-            if kind == "application/json":
+            if is_json:
                 try:
                     found = first_unstorable(json.loads(body), "body") if body else None
                 except ValueError as exc:
@@ -332,6 +335,10 @@ class TextGuard:
                             errors=[_error(["body"], "a number has too many digits")],
                         )
                         return
+            elif kind == "multipart/form-data":
+                # No route takes a file: a NUL byte can only be in a text field.
+                if b"\x00" in body:
+                    found = ("form", "contains a NUL character")
             else:
                 pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
                 if any("\x00" in key or "\x00" in value for key, value in pairs):
