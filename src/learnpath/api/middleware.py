@@ -232,7 +232,7 @@ class HostCheck:
         self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":  # the app has no websockets; lifespan has no Host
             await self.app(scope, receive, send)
             return
         name = host_name(Headers(scope=scope).get("host", ""))
