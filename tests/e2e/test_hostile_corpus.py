@@ -24,7 +24,9 @@ import pytest
 
 from learnpath.api import create_app
 from learnpath.api.middleware import is_api_path
+from learnpath.identity import resolve_user
 from learnpath.settings import Settings
+from learnpath.store import Store
 from learnpath.testing.teams import StudyTeam
 from learnpath.web import page_routes
 from tests.e2e.conftest import API, LiveApp, StartServer, Tokens
@@ -245,3 +247,24 @@ async def test_the_hostile_corpus_gets_only_4xx_answers(
         client.close()
     logged = server_log.errors()
     assert failures == [] and logged == [], "\n".join(failures + logged)
+
+
+async def test_a_stored_answer_that_is_no_longer_an_option_still_renders(
+    live_server: StartServer, tokens: Tokens, store: Store
+) -> None:
+    """Answers recorded before a quiz was written again with fewer options (or by an older
+    version that accepted any index) show as unanswered; the roadmap page still renders."""
+    app = live_server(team=StudyTeam(concepts=2))
+    known = await _known(app, tokens)
+    alice = await resolve_user(store, app.settings, tokens.alice)
+    assert alice is not None
+    await store.record_progress(
+        alice.id, known.values["roadmap"], "c1", quiz_answers=[99, None, 7], quiz_score=0.0
+    )
+    client = _signed_in(app, tokens.alice)
+    try:
+        page = client.get(f"/roadmaps/{known.values['roadmap']}")
+    finally:
+        client.close()
+    assert page.status_code == 200, page.text[:300]
+    assert "quiz-results" in page.text
