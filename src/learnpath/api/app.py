@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -34,7 +35,7 @@ from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
 from learnpath.learning.tutoring import open_tutoring
 from learnpath.runtime import Runtime, open_runtime
-from learnpath.settings import AuthMode, Settings, is_loopback
+from learnpath.settings import LOOPBACK_NAMES, AuthMode, Settings, is_loopback
 from learnpath.web import mount as mount_web
 from learnpath.web import refusal_page
 
@@ -130,6 +131,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
         raise ValueError(
             f"refusing to serve on {host!r} with LEARNPATH_AUTH=none: bind to 127.0.0.1, "
             "or create a user with `learnpath user create NAME` and use token auth"
+        )
+    if not is_loopback(host) and settings.allowed_host_names <= LOOPBACK_NAMES:
+        logging.getLogger(__name__).warning(
+            "serving on %s, but LEARNPATH_ALLOWED_HOSTS allows only localhost, 127.0.0.1 and "
+            "[::1]: requests for any other name get 400; set LEARNPATH_ALLOWED_HOSTS to the "
+            "names clients use",
+            host,
         )
     import uvicorn
 
