@@ -64,6 +64,7 @@ def test_pages_carry_the_security_headers_and_api_answers_nosniff(
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
+    assert httpx.get(app.url + "/redoc").status_code == 404, "no page that needs a CDN"
     for path in (f"{API}/tasks", "/healthz", "/openapi.json", "/static/app.js", f"{API}/nope"):
         response = httpx.get(app.url + path)
         assert response.headers["x-content-type-options"] == "nosniff", path

@@ -83,6 +83,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # /docs is served from the package's own assets (learnpath.web)
+        redoc_url=None,  # ReDoc would load its script from a CDN, which the page policy forbids
         openapi_tags=[
             {"name": "tasks", "description": "Generation tasks and their live events"},
             {"name": "roadmaps", "description": "Generated roadmaps and concept content"},
