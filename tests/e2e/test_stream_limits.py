@@ -22,7 +22,7 @@ TERMINAL_EVENTS = {"task_completed", "task_partially_failed", "task_failed", "ta
 
 
 async def _slow(name: str, subject: object) -> None:
-    await asyncio.sleep(0.25)
+    await asyncio.sleep(0.4)
 
 
 async def _read_stream(
@@ -91,7 +91,7 @@ async def test_streams_end_at_their_lifetime_and_resume_without_gaps(
     assert final["status"] in TERMINAL
     for ids, connections, lengths in (api_task, web_task):
         assert connections >= 3, (connections, lengths)
-        assert max(lengths) < 3.0, lengths
+        assert max(lengths) < 5.0, lengths
         assert ids == list(range(1, len(ids) + 1)), ids
     assert api_task[0] == web_task[0]
 
