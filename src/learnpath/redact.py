@@ -21,8 +21,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"(?P<kind>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
         rf"\g<kind>{MASK}",
     ),
-    # learnpath API tokens and well-known provider key shapes
-    (re.compile(r"\b(?:lp|sk|tvly)[-_][A-Za-z0-9_-]{8,}"), MASK),
+    # learnpath API tokens, share links (lps_), calendar feed secrets (cal_, in access log
+    # paths) and well-known provider key shapes
+    (re.compile(r"\b(?:lp|lps|cal|sk|tvly)[-_][A-Za-z0-9_-]{8,}"), MASK),
     # api_key=..., "password": "...", token: ..., secret=... (query strings, JSON, env)
     (
         re.compile(

@@ -26,6 +26,10 @@ class AuthMode(StrEnum):
     NONE = "none"
 
 
+#: The names of this machine a browser can use without DNS (and so without rebinding).
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("learnpath", appauthor=False))
 
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
 
     # HTTP
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    allowed_hosts: str = Field(
+        default="localhost,127.0.0.1,[::1]",
+        description="Host names the server answers to, comma-separated; `*` for any",
+    )
+    stream_max_seconds: float = Field(default=300.0, gt=0, le=86400)
+    user_max_streams: int = Field(default=8, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _auth_only_off_on_loopback(self) -> Settings:
@@ -120,6 +130,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{self.data_dir / 'learnpath.db'}"
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        """The Host names requests may use; only loopback names with authentication off."""
+        if self.auth is AuthMode.NONE:
+            return LOOPBACK_NAMES
+        names = (name.strip().lower() for name in self.allowed_hosts.split(","))
+        return frozenset(name for name in names if name)
 
     @property
     def is_sqlite(self) -> bool:

@@ -110,9 +110,16 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The server's own Content-Security-Policy is in force: anything it blocks fails the test.
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
-    assert not errors, f"the page raised script errors: {errors}"
+    assert not errors, f"the page raised script errors or broke its security policy: {errors}"
 
 
 def test_generate_watch_progress_and_learn(

@@ -33,7 +33,7 @@ async def test_unexpected_errors_are_500_problems_without_internals(
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
         ):
             response = await client.get(
                 "/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}
@@ -128,7 +128,7 @@ async def _client_call(
         transport = httpx.ASGITransport(app=app)
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
         ):
             return await client.request(
                 method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs

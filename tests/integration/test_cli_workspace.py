@@ -61,6 +61,13 @@ def test_export_schedule_edit_history_and_map(cli_env: dict[str, str], tmp_path:
     assert refused.returncode == 2 and "nothing was changed" in refused.stderr
     cycle = run_cli("edit", short, '[{"op": "update", "target_id": "c1", "prerequisites": ["c1"]}]')
     assert cycle.returncode == 2 and "requires itself" in cycle.stderr
+    for bad in ('"Joins\\u0000"', '"\\ud800"'):
+        unstorable = run_cli(
+            "edit", short, f'[{{"op": "rename", "target_id": "c1", "name": {bad}}}]'
+        )
+        assert unstorable.returncode == 2 and "operations.0.name" in unstorable.stderr
+    hours = run_cli("edit", short, '[{"op": "update", "target_id": "c1", "estimated_hours": true}]')
+    assert hours.returncode == 2 and "estimated_hours" in hours.stderr
     history = json.loads(run_cli("history", short, "--json").stdout)
     assert [h["note"] for h in history if h["source"] == "learner"] == ["analytics"]
 

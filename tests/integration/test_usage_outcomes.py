@@ -63,7 +63,7 @@ async def test_attempts_are_counted_by_outcome_in_runs_trace_and_metrics(
         transport = httpx.ASGITransport(app=app)
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
         ):
             response = await client.get(
                 f"/api/v1/tasks/{task.id}/trace", headers={"Authorization": f"Bearer {token}"}

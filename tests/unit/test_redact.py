@@ -21,6 +21,8 @@ from learnpath.redact import RedactingFilter, install_redaction, redact, uninsta
         ("LEARNPATH_OPENAI_API_KEY=sk-proj-0123456789abcdefghij", "0123456789abcdefghij"),
         ("password=correcthorse user=bob", "correcthorse"),
         ("issued token lp_Zm9vYmFyYmF6cXV4cXV1eA for alice", "Zm9vYmFyYmF6cXV4cXV1eA"),
+        ('"GET /calendar/cal_Q2FsZW5kYXJzZWNyZXQx.ics HTTP/1.1" 200', "Q2FsZW5kYXJzZWNyZXQx"),
+        ('"GET /shared/lps_U2hhcmVkbGlua3NlY3JldA HTTP/1.1" 200', "U2hhcmVkbGlua3NlY3JldA"),
     ],
 )
 def test_redact_masks_credentials(line: str, secret: str) -> None:
@@ -83,3 +85,19 @@ def test_filter_masks_tracebacks_of_handlers_that_bypass_the_factory() -> None:
     assert RedactingFilter().filter(record)
     assert "pw999999" not in record.getMessage()
     assert "pw999999" not in record.exc_text
+
+
+def test_httpx_request_lines_are_masked(redaction: None, caplog: pytest.LogCaptureFixture) -> None:
+    """httpx's own "HTTP Request:" line, for a model URL with a password and a key."""
+    import httpx
+
+    caplog.set_level(logging.INFO)
+    with httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200))) as client:
+        client.get(
+            "https://learner:pw-Secret-123@models.example/v1/chat?api_key=K3Y-VALUE-99",
+            headers={"Authorization": "Bearer sk-abcdefghijklmnop"},
+        )
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert lines and lines[0].startswith("HTTP Request: GET https://***@models.example/v1/chat")
+    for secret in ("pw-Secret-123", "K3Y-VALUE-99", "abcdefghijklmnop"):
+        assert secret not in caplog.text

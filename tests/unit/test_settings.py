@@ -166,3 +166,20 @@ def test_token_auth_may_listen_anywhere(host: str) -> None:
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_allowed_hosts_are_loopback_by_default_and_only_loopback_without_sign_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert build().allowed_host_names == {"localhost", "127.0.0.1", "[::1]"}
+    monkeypatch.setenv("LEARNPATH_ALLOWED_HOSTS", " Learn.Example.org ,, 10.0.0.5 ")
+    assert Settings(_env_file=None).allowed_host_names == {"learn.example.org", "10.0.0.5"}  # type: ignore[call-arg]
+    opened = build(auth="none", allowed_hosts="*,attacker.example")
+    assert opened.allowed_host_names == {"localhost", "127.0.0.1", "[::1]"}
+
+
+def test_stream_limits_are_bounded() -> None:
+    assert (build().stream_max_seconds, build().user_max_streams) == (300.0, 8)
+    for bad in ({"stream_max_seconds": 0}, {"user_max_streams": 0}):
+        with pytest.raises(ValidationError):
+            build(**bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -10,7 +11,13 @@ from fastapi import FastAPI
 from learnpath.agents import AgentTeam
 from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
-from learnpath.api.middleware import BodyLimit, RequestTiming
+from learnpath.api.middleware import (
+    BodyLimit,
+    HostCheck,
+    RequestTiming,
+    SecurityHeaders,
+    TextGuard,
+)
 from learnpath.api.openapi import install_openapi
 from learnpath.api.routes import (
     accounts,
@@ -24,13 +31,14 @@ from learnpath.api.routes import (
     tasks,
     workspace,
 )
-from learnpath.api.sse import StreamTiming
+from learnpath.api.sse import StreamLimits, StreamTiming
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.dispatch.wakeup import PgListener
 from learnpath.learning.tutoring import open_tutoring
 from learnpath.runtime import Runtime, open_runtime
-from learnpath.settings import AuthMode, Settings, is_loopback
+from learnpath.settings import LOOPBACK_NAMES, AuthMode, Settings, is_loopback
 from learnpath.web import mount as mount_web
+from learnpath.web import refusal_page
 
 API_PREFIX = "/api/v1"
 
@@ -76,6 +84,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # /docs is served from the package's own assets (learnpath.web)
+        redoc_url=None,  # ReDoc would load its script from a CDN, which the page policy forbids
         openapi_tags=[
             {"name": "tasks", "description": "Generation tasks and their live events"},
             {"name": "roadmaps", "description": "Generated roadmaps and concept content"},
@@ -95,6 +104,9 @@ def create_app(
     app.state.sse_timing = StreamTiming(
         poll_seconds=min(settings.poll_seconds, 1.0), keepalive_seconds=sse_keepalive_seconds
     )
+    app.state.stream_limits = StreamLimits(
+        max_seconds=settings.stream_max_seconds, per_user=settings.user_max_streams
+    )
     install_error_handlers(app)
     routers = (tasks, roadmaps, library, workspace, progress, learning, reviews, admin, accounts)
     for router in (module.router for module in routers):
@@ -102,8 +114,11 @@ def create_app(
     app.include_router(health.router)
     app.include_router(reviews.feed_router)
     install_openapi(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TextGuard, page=refusal_page)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, page=refusal_page)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)
+    app.add_middleware(HostCheck, allowed=settings.allowed_host_names, page=refusal_page)
+    app.add_middleware(SecurityHeaders)
     mount_web(app)
     return app
 
@@ -118,6 +133,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
         raise ValueError(
             f"refusing to serve on {host!r} with LEARNPATH_AUTH=none: bind to 127.0.0.1, "
             "or create a user with `learnpath user create NAME` and use token auth"
+        )
+    if not is_loopback(host) and settings.allowed_host_names <= LOOPBACK_NAMES:
+        logging.getLogger(__name__).warning(
+            "serving on %s, but LEARNPATH_ALLOWED_HOSTS allows only localhost, 127.0.0.1 and "
+            "[::1]: requests for any other name get 400; set LEARNPATH_ALLOWED_HOSTS to the "
+            "names clients use",
+            host,
         )
     import uvicorn
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from learnpath.api.sse import InvalidEventId, TooManyStreams
 from learnpath.domain.quota import QuotaExceeded
 from learnpath.store import Conflict, NotFound
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
@@ -148,6 +149,16 @@ async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
 
 
+async def _on_too_many_streams(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooManyStreams)
+    headers = {"Retry-After": str(exc.retry_after)}
+    return problem(429, "too_many_streams", str(exc), headers=headers, limit=exc.limit)
+
+
+async def _on_invalid_event_id(_: Request, exc: Exception) -> JSONResponse:
+    return problem(422, "validation_error", str(exc))
+
+
 async def _on_not_found(_: Request, exc: Exception) -> JSONResponse:
     return problem(404, "not_found", str(exc) or "no such resource")
 
@@ -228,6 +239,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(NotFound, _on_not_found)
+    app.add_exception_handler(TooManyStreams, _on_too_many_streams)
+    app.add_exception_handler(InvalidEventId, _on_invalid_event_id)
     app.add_exception_handler(Conflict, _on_conflict)
     app.add_exception_handler(InvalidEdits, _on_invalid_edits)
     app.add_exception_handler(QuotaExceeded, _on_quota)

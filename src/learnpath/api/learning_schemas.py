@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from learnpath.domain.reviews import Rating
 from learnpath.domain.tutor import MAX_QUESTION, Source
@@ -146,7 +146,7 @@ class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: Rating | None = Field(default=None, examples=["good"])
-    option: int | None = Field(default=None, ge=0, le=100, examples=[1])
+    option: StrictInt | None = Field(default=None, ge=0, le=100, examples=[1])
 
 
 class AnswerOut(BaseModel):

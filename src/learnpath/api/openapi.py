@@ -18,8 +18,9 @@ _DESCRIPTIONS = {
     409: "Not allowed in the current state; see `code`",
     413: "The request body is too large (`payload_too_large`)",
     422: "The request is not valid (`validation_error`, with field `errors`)",
-    429: "Too many requests; wait `Retry-After` seconds (`chat_rate_limited`; a submit past "
-    "a quota: `quota_exceeded`, with the `limit` that refused it)",
+    429: "Too many requests; wait `Retry-After` seconds (`chat_rate_limited`, "
+    "`too_many_streams`; a submit past a quota: `quota_exceeded`, with the `limit` that "
+    "refused it)",
     503: "A dependency is not reachable (`not_ready`)",
 }
 

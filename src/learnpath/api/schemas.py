@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from learnpath.domain.task import Step, TaskStatus
 
@@ -175,10 +175,10 @@ class RegenerateAccepted(BaseModel):
 class ProgressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    done: bool = Field(examples=[True])
+    done: StrictBool = Field(examples=[True])
 
 
-Answer = Annotated[int, Field(ge=0, le=100)]
+Answer = Annotated[StrictInt, Field(ge=0, le=100)]
 
 
 class QuizAnswersIn(BaseModel):

@@ -13,9 +13,13 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections import Counter
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from learnpath.store import Store
 from learnpath.store.outage import RETRY_AFTER_SECONDS, is_database_outage
@@ -40,6 +44,143 @@ async def uncancelled(query: Coroutine[Any, Any, T]) -> T:
 
 
 log = logging.getLogger(__name__)
+
+#: Seconds a client refused for too many streams should wait before trying again.
+STREAM_RETRY_AFTER_SECONDS = 10
+#: The last line of a stream that reached its lifetime: the client reconnects.
+LIFETIME_REACHED = ": this stream reached its lifetime; reconnect with Last-Event-ID\n\n"
+MAX_EVENT_ID = 2**31 - 1
+
+
+class TooManyStreams(Exception):
+    """The user already has the most open streams this process allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"you already have {limit} open event streams on this server; close one "
+            f"(or wait {STREAM_RETRY_AFTER_SECONDS} s) and try again"
+        )
+        self.limit = limit
+        self.retry_after = STREAM_RETRY_AFTER_SECONDS
+
+
+class InvalidEventId(ValueError):
+    """A ``Last-Event-ID`` this server never sent (not a small decimal number)."""
+
+
+def event_id(value: str | None, *, maximum: int = MAX_EVENT_ID) -> int | None:
+    """The ``Last-Event-ID`` as a number; ``InvalidEventId`` for anything this server never sent.
+
+    Only ASCII digits count (``"²".isdigit()`` is true in Python) and at most ``maximum``.
+    """
+    if value is None or value == "":
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(maximum))):
+        raise InvalidEventId(f"Last-Event-ID: {value[:20]!r} is not an event id of this stream")
+    number = int(value)
+    if number > maximum:
+        raise InvalidEventId(f"Last-Event-ID: must be at most {maximum}")
+    return number
+
+
+class StreamSlot:
+    """One open stream of a user; released once, whatever ends the stream."""
+
+    def __init__(self, limits: StreamLimits, user_id: str) -> None:
+        self._limits = limits
+        self._user_id = user_id
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._limits.release(self._user_id)
+
+
+class StreamLimits:
+    """Each stream's maximum lifetime, and how many streams a user may hold open at once.
+
+    The count lives in this process: with several server processes, each allows
+    ``per_user`` streams.
+    """
+
+    def __init__(self, *, max_seconds: float, per_user: int) -> None:
+        self.max_seconds = max_seconds
+        self.per_user = per_user
+        self._open: Counter[str] = Counter()
+
+    def open_streams(self, user_id: str) -> int:
+        return self._open[user_id]
+
+    def reserve(self, user_id: str) -> StreamSlot:
+        """A slot for a new stream; ``TooManyStreams`` past the per-user cap."""
+        if self._open[user_id] >= self.per_user:
+            raise TooManyStreams(self.per_user)
+        self._open[user_id] += 1
+        return StreamSlot(self, user_id)
+
+    def release(self, user_id: str) -> None:
+        self._open[user_id] -= 1
+        if self._open[user_id] <= 0:
+            del self._open[user_id]
+
+    def respond(
+        self,
+        slot: StreamSlot,
+        content: AsyncIterator[str],
+        headers: Mapping[str, str] | None = None,
+    ) -> StreamingResponse:
+        """The SSE response: ``content`` until it ends or the lifetime is reached."""
+        return _SlotStream(
+            slot,
+            within_lifetime(content, self.max_seconds),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **(headers or {})},
+        )
+
+
+class _SlotStream(StreamingResponse):
+    """A streaming response that gives its slot back however the response ends."""
+
+    def __init__(self, slot: StreamSlot, content: AsyncIterator[str], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
+
+
+async def within_lifetime(content: AsyncIterator[str], seconds: float) -> AsyncIterator[str]:
+    """Pass ``content`` on until ``seconds`` have passed, then end it between two events.
+
+    Every chunk of ``content`` is a whole event (or comment), so a stream cut here never
+    splits one: the client reconnects with the id of the last event it got and misses
+    nothing. Waiting for the next chunk is what gets cancelled at the deadline.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    iterator = aiter(content)
+    try:
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                chunk = await asyncio.wait_for(anext(iterator), remaining)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                break
+            yield chunk
+        yield LIFETIME_REACHED
+    finally:
+        closer = getattr(iterator, "aclose", None)
+        if closer is not None:
+            await closer()
+
 
 #: After these events the stream ends (the client reconnects after deciding or retrying).
 ENDING_EVENTS = frozenset(

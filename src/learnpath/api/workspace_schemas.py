@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from learnpath.domain.request import MAX_WEEKS, Level
 from learnpath.domain.roadmap import EditOp
@@ -98,8 +98,8 @@ class ShareOut(BaseModel):
 class ForkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hours_per_week: int = Field(default=8, ge=1, le=168)
-    weeks: int | None = Field(default=None, ge=1, le=MAX_WEEKS, description="Default: to fit")
+    hours_per_week: StrictInt = Field(default=8, ge=1, le=168)
+    weeks: StrictInt | None = Field(default=None, ge=1, le=MAX_WEEKS, description="Default: to fit")
     level: Level = Level.BEGINNER
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -30,7 +29,12 @@ from learnpath.cli.common import (
     fail,
 )
 from learnpath.domain.quota import QuotaExceeded
-from learnpath.domain.request import LearningRequest
+from learnpath.domain.request import (
+    FieldProblem,
+    InvalidSubmission,
+    LearningRequest,
+    parse_submission,
+)
 from learnpath.domain.roadmap import Framework
 from learnpath.domain.task import Step
 from learnpath.export import roadmap_document, to_markdown
@@ -69,29 +73,28 @@ FIELD_LABELS = {
 
 
 def parse_request(**fields: Any) -> LearningRequest:
+    """The command's flags through ``parse_submission``, the check the API and web use."""
     try:
-        request = LearningRequest(**fields)
-    except ValidationError as exc:
-        problems = "; ".join(_friendly(e) for e in exc.errors())
+        return parse_submission(fields, dt.date.today())
+    except InvalidSubmission as exc:
+        if [p.kind for p in exc.problems] == ["deadline_past"]:
+            fail(
+                f"invalid request: --deadline: {exc.problems[0].message}\n"
+                "hint: give a date after today (YYYY-MM-DD)",
+                code=EXIT_BAD_INPUT,
+            )
+        problems = "; ".join(_friendly(p) for p in exc.problems)
         fail(
             f"invalid request: {problems}\nhint: see `learnpath generate --help`",
             code=EXIT_BAD_INPUT,
         )
-    problem = request.deadline_problem(dt.date.today())
-    if problem:
-        fail(
-            f"invalid request: --deadline: {problem}\nhint: give a date after today (YYYY-MM-DD)",
-            code=EXIT_BAD_INPUT,
-        )
-    return request
 
 
-def _friendly(error: Any) -> str:
-    """One validation error in the words of the command line, not the model's."""
-    field_name = ".".join(map(str, error["loc"])) or "request"
-    label = FIELD_LABELS.get(field_name, field_name)
-    context = error.get("ctx") or {}
-    kind = error["type"]
+def _friendly(problem: FieldProblem) -> str:
+    """One validation problem in the words of the command line, not the model's."""
+    label = FIELD_LABELS.get(problem.field, problem.field)
+    context = problem.context
+    kind = problem.kind
     if kind == "less_than_equal":
         return f"{label} must be at most {context.get('le')}"
     if kind == "greater_than_equal":
@@ -102,8 +105,7 @@ def _friendly(error: Any) -> str:
         return f"{label} must have at most {context.get('max_length')} characters"
     if kind == "enum":
         return f"{label} must be one of: {context.get('expected', '')}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{label}: {message}"
+    return f"{label}: {problem.message}"
 
 
 async def generate(

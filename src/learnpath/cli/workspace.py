@@ -235,6 +235,7 @@ def _operations(text: str) -> list[Any]:
     from pydantic import TypeAdapter, ValidationError
 
     from learnpath.domain.roadmap import EditOp
+    from learnpath.domain.text import first_unstorable
 
     if text.startswith("@"):
         try:
@@ -244,6 +245,9 @@ def _operations(text: str) -> list[Any]:
     try:
         data = json.loads(text)
         data = data if isinstance(data, list) else [data]
+        found = first_unstorable(data, "operations")
+        if found:
+            fail(f"invalid operation at {found[0]}: {found[1]}", code=EXIT_BAD_INPUT)
         return TypeAdapter(list[EditOp]).validate_python(data)
     except json.JSONDecodeError as exc:
         fail(f"the operations are not valid JSON: {exc.msg} (at {exc.pos})", code=EXIT_BAD_INPUT)

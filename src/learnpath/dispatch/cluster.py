@@ -144,11 +144,15 @@ def _inspect_broker(app: Any, timeout: float) -> _BrokerView:
                     queues[name] = 0 if redis else None
     except Exception as exc:
         return _BrokerView(ok=False, error=type(exc).__name__, queues={}, workers=[])
-    replies = app.control.ping(timeout=timeout) or []
+    try:
+        # The broker can go away between the look at its queues and the ping.
+        replies = app.control.ping(timeout=timeout) or []
+        stats: dict[str, Any] = {}
+        for reply in app.control.broadcast(STATS_COMMAND, reply=True, timeout=timeout) or []:
+            stats.update(reply)
+    except Exception as exc:
+        return _BrokerView(ok=False, error=type(exc).__name__, queues=queues, workers=[])
     names = sorted(name for reply in replies for name in reply)
-    stats: dict[str, Any] = {}
-    for reply in app.control.broadcast(STATS_COMMAND, reply=True, timeout=timeout) or []:
-        stats.update(reply)
     workers = [
         WorkerInfo(
             name=name,

@@ -99,6 +99,19 @@ class Quiz(BaseModel):
         )
         return right / len(self.questions)
 
+    def answers_problem(self, answers: list[int | None]) -> str | None:
+        """Why ``answers`` cannot be recorded for this quiz (None when they can): more answers
+        than questions, or an index that is not one of its question's options."""
+        if len(answers) > len(self.questions):
+            return f"the quiz has {len(self.questions)} questions, got {len(answers)} answers"
+        for index, (answer, question) in enumerate(zip(answers, self.questions, strict=False)):
+            if answer is not None and not 0 <= answer < len(question.options):
+                return (
+                    f"answer {index} is {answer}, but question {index} has "
+                    f"{len(question.options)} options (0-{len(question.options) - 1})"
+                )
+        return None
+
 
 CONTENT_MODELS: dict[ContentKind, type[BaseModel]] = {
     ContentKind.TUTORIAL: Tutorial,

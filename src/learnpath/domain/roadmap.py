@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from learnpath.domain.content import Difficulty
 from learnpath.domain.request import Level
@@ -288,7 +288,7 @@ class ConceptDraft(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    estimated_hours: float = Field(default=2.0, gt=0, le=200)
+    estimated_hours: StrictFloat = Field(default=2.0, gt=0, le=200)
     difficulty: Difficulty = Difficulty.MEDIUM
     prerequisites: list[str] = Field(default_factory=list, max_length=20)
 
@@ -315,7 +315,7 @@ class AddStage(BaseModel):
     model_config = ConfigDict(extra="forbid")
     op: Literal["add_stage"]
     stage: StageDraft
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class AddModule(BaseModel):
@@ -323,7 +323,7 @@ class AddModule(BaseModel):
     op: Literal["add_module"]
     stage_id: str
     module: ModuleDraft
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class AddConcept(BaseModel):
@@ -331,7 +331,7 @@ class AddConcept(BaseModel):
     op: Literal["add_concept"]
     module_id: str
     concept: ConceptDraft
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class Remove(BaseModel):
@@ -354,7 +354,7 @@ class Move(BaseModel):
     op: Literal["move"]
     target_id: str
     new_parent_id: str
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class UpdateConcept(BaseModel):
@@ -362,7 +362,7 @@ class UpdateConcept(BaseModel):
     op: Literal["update"]
     target_id: str
     description: str | None = Field(default=None, max_length=2000)
-    estimated_hours: float | None = Field(default=None, gt=0, le=200)
+    estimated_hours: StrictFloat | None = Field(default=None, gt=0, le=200)
     difficulty: Difficulty | None = None
     prerequisites: list[str] | None = Field(default=None, max_length=20)
 

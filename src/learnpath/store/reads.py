@@ -46,7 +46,10 @@ def _cursor(created_at: dt.datetime, item_id: str) -> str:
 def _parse_cursor(cursor: str) -> tuple[dt.datetime, str]:
     try:
         stamp, item_id = cursor.split("|", 1)
-        return dt.datetime.fromisoformat(stamp), item_id
+        parsed = dt.datetime.fromisoformat(stamp)
+        if parsed.tzinfo is None:
+            raise ValueError("a cursor's time has a time zone")
+        return parsed, item_id
     except ValueError as exc:
         raise ValueError("invalid cursor; pass back the next_cursor of a previous page") from exc
 

@@ -19,7 +19,7 @@ from learnpath.identity import TokenRefused, authenticate
 from learnpath.learning.quota import submit_limits
 from learnpath.settings import AuthMode
 from learnpath.store import NotFound
-from learnpath.web.forms import parse_roadmap_form
+from learnpath.web.forms import bad_form, parse_roadmap_form, whole_number
 from learnpath.web.i18n import LANGUAGE_COOKIE, UI_LANGUAGES, translate, ui_language
 from learnpath.web.pages import task_context
 from learnpath.web.rendering import PageRoute, redirect, render
@@ -164,10 +164,13 @@ async def answer_quiz(
         raise NotFound(f"no quiz for {concept_id}")
     quiz = Quiz.model_validate(item.body)
     answers: list[int | None] = []
-    for index, question in enumerate(quiz.questions):
-        raw = str(form.get(f"q{index}") or "")
-        picked = int(raw) if raw.isdigit() else None
-        answers.append(picked if picked is not None and picked < len(question.options) else None)
+    for index in range(len(quiz.questions)):
+        picked = whole_number(str(form.get(f"q{index}") or ""), max_digits=3)
+        if isinstance(picked, str) and picked:
+            raise bad_form()
+        answers.append(picked if isinstance(picked, int) else None)
+    if quiz.answers_problem(answers):
+        raise bad_form()
     await store.record_progress(
         visitor.user.id,
         roadmap_id,

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from learnpath.domain.roadmap import Framework
 from learnpath.store import Store
 from learnpath.store.workspace import EditRecord
+from learnpath.web.forms import whole_number
 from learnpath.web.i18n import label, translate
 from learnpath.web.views import names_of
 
@@ -21,9 +22,13 @@ def operation_from_form(form: FormData) -> dict[str, Any]:
     def text(name: str) -> str:
         return " ".join(str(form.get(name) or "").split())
 
-    def number(name: str) -> float | None:
+    def number(name: str) -> float | str | None:
+        """A decimal in ASCII digits; other text is kept for the strict model to refuse."""
         raw = text(name)
-        return float(raw) if raw.replace(".", "", 1).isdigit() else None
+        digits = raw.replace(".", "", 1)
+        if digits.isascii() and digits.isdigit() and len(digits) <= 10:
+            return float(raw)
+        return raw or None
 
     def concept(prefix: str = "") -> dict[str, Any]:
         draft: dict[str, Any] = {"name": text(prefix + "name")}
@@ -52,8 +57,9 @@ def operation_from_form(form: FormData) -> dict[str, Any]:
             result["name"] = text("name")
         if op == "move":
             result["new_parent_id"] = text("new_parent_id")
-            if text("position").isdigit():
-                result["position"] = int(text("position")) - 1 if int(text("position")) else 0
+            position = whole_number(text("position"))
+            if isinstance(position, int):
+                result["position"] = max(position - 1, 0)
         return result
     if op == "update":
         update: dict[str, Any] = {"op": op, "target_id": text("target_id")}

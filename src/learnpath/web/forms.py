@@ -1,4 +1,8 @@
-"""The new-roadmap form: what the user typed, turned into a ``LearningRequest`` or field errors."""
+"""The new-roadmap form: what the user typed, turned into a ``LearningRequest`` or field errors.
+
+The form's strings become numbers here (ASCII digits only), then go through
+``parse_submission``, the same check the API and the CLI use.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from learnpath.domain.request import SUPPORTED_LANGUAGES, ContentPreference, LearningRequest, Level
+from learnpath.domain.request import (
+    SUPPORTED_LANGUAGES,
+    ContentPreference,
+    FieldProblem,
+    InvalidSubmission,
+    LearningRequest,
+    Level,
+    parse_submission,
+)
+from learnpath.web.session import PageError
 
 TEXT_FIELDS = ("goal", "level", "hours_per_week", "deadline", "weeks", "background", "tech_stack")
 
@@ -61,38 +73,45 @@ def parse_roadmap_form(form: FormData) -> tuple[RoadmapForm, LearningRequest | N
         "review": typed.values["review"],
     }
     if typed.values["hours_per_week"]:
-        data["hours_per_week"] = typed.values["hours_per_week"]
+        data["hours_per_week"] = whole_number(typed.values["hours_per_week"])
     if typed.values["timeframe"] == "deadline":
         if typed.values["deadline"]:
             data["deadline"] = typed.values["deadline"]
-            if _past(typed.values["deadline"]):
-                typed.errors["deadline"] = "form.deadline_past"
         else:
             typed.errors["deadline"] = "form.deadline_missing"
     elif typed.values["weeks"]:
-        data["weeks"] = typed.values["weeks"]
+        data["weeks"] = whole_number(typed.values["weeks"])
 
     try:
-        request = LearningRequest.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else "goal"
-            typed.errors.setdefault(name, _message(name, error))
+        request = parse_submission(data, dt.date.today())
+    except InvalidSubmission as exc:
+        for problem in exc.problems:
+            name = problem.field.split(".")[0] or "goal"
+            typed.errors.setdefault(name, _message(name, problem))
         return typed, None
     if typed.errors:
         return typed, None
     return typed, request
 
 
-def _past(value: str) -> bool:
-    try:
-        return dt.date.fromisoformat(value) <= dt.date.today()
-    except ValueError:
-        return False
+def whole_number(raw: str, max_digits: int = 6) -> int | str:
+    """``raw`` as an int when it is a short run of ASCII digits; else ``raw`` itself, which
+    the strict model then refuses (``"²".isdigit()`` is true, ``int()`` of 5,000 digits
+    raises, so neither is trusted)."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= max_digits:
+        return int(raw)
+    return raw
 
 
-def _message(name: str, error: Any) -> str:
-    kind = error.get("type", "")
+def bad_form() -> PageError:
+    """The error page for a form value that is not one of the form's own choices."""
+    return PageError(422, "error.bad_form.title", "error.bad_form.message", "error.bad_form.hint")
+
+
+def _message(name: str, problem: FieldProblem) -> str:
+    kind = problem.kind
+    if kind == "deadline_past":
+        return "form.deadline_past"
     if name == "goal" and kind in ("string_too_short", "missing"):
         return "form.goal_short"
     if name == "hours_per_week":

@@ -268,6 +268,26 @@ EN: dict[str, str] = {
     "looking for.",
     "error.conflict.title": "That could not be done now",
     "error.conflict.hint": "Reload the task page to see its current state, then try again.",
+    "error.host_not_allowed.title": "This address is not allowed",
+    "error.host_not_allowed.message": "learnpath does not answer to the host name in this "
+    "address, so a page on another site cannot use it to reach this server.",
+    "error.host_not_allowed.hint": "Open learnpath by a name it is configured for, or add this "
+    "name to {setting} (with sign-in off, only localhost, 127.0.0.1 and [::1] work).",
+    "error.invalid_text.title": "This text cannot be saved",
+    "error.invalid_text.message": "The address or the form contains a character learnpath "
+    "cannot store (a NUL character or broken Unicode).",
+    "error.invalid_text.hint": "Remove the character (it often comes from pasted binary "
+    "text) and send it again.",
+    "error.payload_too_large.title": "This form is too large",
+    "error.payload_too_large.message": "The form sent more text than learnpath accepts at once.",
+    "error.payload_too_large.hint": "Shorten the text (a goal, a note or instructions) and "
+    "send it again.",
+    "error.bad_form.title": "This answer is not valid",
+    "error.bad_form.message": "The form sent a value that is not one of its choices.",
+    "error.bad_form.hint": "Reload the page and choose one of the options shown.",
+    "error.too_many_streams.title": "Too many live pages open",
+    "error.too_many_streams.message": "You already follow {limit} live pages at once.",
+    "error.too_many_streams.hint": "Close some tabs with live progress, then reload this page.",
     "error.bad_link.title": "This link is not valid",
     "error.bad_link.message": "The address has a value learnpath cannot use.",
     "error.bad_link.hint": "Go back and follow a link from the page instead of editing the "
@@ -795,6 +815,23 @@ ZH: dict[str, str] = {
     "error.not_found.hint": "请检查链接,或打开任务列表查找你要的内容。",
     "error.conflict.title": "现在无法执行此操作",
     "error.conflict.hint": "请重新加载任务页面查看其当前状态,然后再试一次。",
+    "error.host_not_allowed.title": "不允许使用此地址",
+    "error.host_not_allowed.message": "learnpath 不响应此地址中的主机名,"
+    "因此其他网站的页面无法借此访问本服务器。",
+    "error.host_not_allowed.hint": "请使用 learnpath 配置的名称打开,或将此名称加入 {setting}"
+    "(关闭登录时只能使用 localhost、127.0.0.1 和 [::1])。",
+    "error.invalid_text.title": "无法保存此文本",
+    "error.invalid_text.message": "地址或表单中含有 learnpath 无法存储的字符(NUL 字符或损坏的 Unicode)。",
+    "error.invalid_text.hint": "请删除该字符(它常来自粘贴的二进制文本)后重新提交。",
+    "error.payload_too_large.title": "表单内容过大",
+    "error.payload_too_large.message": "表单提交的文本超过了 learnpath 一次能接受的长度。",
+    "error.payload_too_large.hint": "请缩短文本(目标、笔记或说明)后重新提交。",
+    "error.bad_form.title": "此答案无效",
+    "error.bad_form.message": "表单提交的值不是可选项之一。",
+    "error.bad_form.hint": "请重新加载页面,并从显示的选项中选择。",
+    "error.too_many_streams.title": "打开的实时页面过多",
+    "error.too_many_streams.message": "你已同时关注 {limit} 个实时页面。",
+    "error.too_many_streams.hint": "请关闭一些显示实时进度的标签页,然后重新加载此页面。",
     "error.bad_link.title": "此链接无效",
     "error.bad_link.message": "地址中包含 learnpath 无法使用的值。",
     "error.bad_link.hint": "请返回并点击页面上的链接,而不要手动修改地址。",

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
 from learnpath.api.routes.learning import reply_sse
@@ -25,7 +25,9 @@ from learnpath.learning.reviews import InvalidAnswer, answer_card, due_today, le
 from learnpath.learning.tutoring import TutorService
 from learnpath.store import Conflict, NotFound, Store
 from learnpath.store.tutoring import MessageRecord
+from learnpath.web.forms import bad_form, whole_number
 from learnpath.web.i18n import translate, ui_language
+from learnpath.web.live import page_stream, resume_from
 from learnpath.web.markdown import render_markdown
 from learnpath.web.rendering import PageRoute, conflict_message, redirect, render, templates
 from learnpath.web.session import (
@@ -198,16 +200,15 @@ async def answer_stream(
     message = await store.tutor_message(visitor.user.id, message_id)
     if message.roadmap_id != roadmap_id or message.concept_id != concept_id:
         raise NotFound(f"no message {message_id}")
-    if last_event_id and last_event_id.isdigit():
-        offset = int(last_event_id)
+    offset = resume_from(last_event_id, offset, maximum=10_000_000)
 
     def final(record: MessageRecord) -> dict[str, Any]:
         return {"status": record.status, "html": _message_html(request, record)}
 
-    return StreamingResponse(
+    return page_stream(
+        request,
+        visitor.user.id,
         reply_sse(_tutoring(request), visitor.user.id, message_id, offset, final=final),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
@@ -292,7 +293,10 @@ async def answer(request: Request, card_id: str, visitor: VisitorDep) -> Respons
     raw_rating = str(form.get("rating") or "")
     raw_option = str(form.get("option") or "")
     rating = Rating(raw_rating) if raw_rating in {r.value for r in Rating} else None
-    option = int(raw_option) if raw_option.isdigit() and rating is None else None
+    picked = whole_number(raw_option, max_digits=3)
+    if (isinstance(picked, str) and picked) or (raw_rating and rating is None):
+        raise bad_form()
+    option = picked if isinstance(picked, int) and rating is None else None
     try:
         await answer_card(store, visitor.user.id, card_id, tz, rating=rating, option=option)
     except InvalidAnswer as exc:

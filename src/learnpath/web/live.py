@@ -14,13 +14,20 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
-from learnpath.api.sse import uncancelled
+from learnpath.api.sse import (
+    MAX_EVENT_ID,
+    InvalidEventId,
+    StreamLimits,
+    TooManyStreams,
+    event_id,
+    uncancelled,
+)
 from learnpath.store import Store
 from learnpath.web.i18n import ui_language
-from learnpath.web.rendering import PageRoute
-from learnpath.web.session import Visitor, current_visitor, runtime_of
+from learnpath.web.rendering import PageRoute, error_page
+from learnpath.web.session import PageError, Visitor, current_visitor, runtime_of
 from learnpath.web.views import event_json, task_json
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -28,7 +35,36 @@ VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
-MAX_STREAM_SECONDS = 300.0
+
+
+def resume_from(last_event_id: str | None, fallback: int, maximum: int = MAX_EVENT_ID) -> int:
+    """Where a page's stream resumes: ``Last-Event-ID`` when sent, else ``fallback``."""
+    try:
+        resumed = event_id(last_event_id, maximum=maximum)
+    except InvalidEventId as exc:
+        raise PageError(
+            400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint"
+        ) from exc
+    return fallback if resumed is None else resumed
+
+
+def page_stream(request: Request, user_id: str, content: AsyncIterator[str]) -> Response:
+    """A page's event stream within the user's stream cap (else a 429 page with Retry-After)."""
+    limits: StreamLimits = request.app.state.stream_limits
+    try:
+        slot = limits.reserve(user_id)
+    except TooManyStreams as exc:
+        page = error_page(
+            request,
+            429,
+            "error.too_many_streams.title",
+            "error.too_many_streams.message",
+            "error.too_many_streams.hint",
+            params={"limit": exc.limit},
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return limits.respond(slot, content)
 
 
 @router.get("/tasks/{task_id}/state")
@@ -49,17 +85,18 @@ async def task_stream(
     task_id: str,
     visitor: VisitorDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
 ) -> Response:
-    """Events after ``Last-Event-ID`` (a reconnect) or else ``?after=`` (the page's last one)."""
+    """Events after ``Last-Event-ID`` (a reconnect) or else ``?after=`` (the page's last one).
+
+    The stream ends after ``LEARNPATH_STREAM_MAX_SECONDS``; the browser reconnects with its
+    ``Last-Event-ID`` and gets what it has not seen."""
     store = runtime_of(request).store
     await store.get_task(task_id, visitor.user.id)
-    if last_event_id and last_event_id.isdigit():
-        after = int(last_event_id)
-    return StreamingResponse(
-        _events(request, store, task_id, visitor.user.id, after, ui_language(request)),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    after = resume_from(last_event_id, after)
+    language = ui_language(request)
+    return page_stream(
+        request, visitor.user.id, _events(request, store, task_id, visitor.user.id, after, language)
     )
 
 
@@ -68,9 +105,8 @@ async def _events(
 ) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
     clock = asyncio.get_running_loop().time
-    deadline = clock() + MAX_STREAM_SECONDS
     quiet_since = clock()
-    while clock() < deadline and not await request.is_disconnected():
+    while not await request.is_disconnected():
         seen = store.events_signal.version
         events = await uncancelled(store.events_after(task_id, after))
         for event in events:
@@ -82,6 +118,8 @@ async def _events(
             continue
         task = await uncancelled(store.get_task(task_id, user_id))
         if task.status.is_terminal:
+            if await uncancelled(store.events_after(task_id, after, limit=1)):
+                continue  # the last events were committed with the status: send them first
             yield f"id: {after}\nevent: end\ndata: {json.dumps({'status': str(task.status)})}\n\n"
             return
         await store.events_signal.wait(seen, POLL_SECONDS)

@@ -15,7 +15,7 @@ from learnpath.web.i18n import ui_language
 from learnpath.web.learning import roadmap_learning
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.roadmap_extras import roadmap_extras
-from learnpath.web.session import Visitor, current_visitor, runtime_of, safe_next
+from learnpath.web.session import PageError, Visitor, current_visitor, runtime_of, safe_next
 from learnpath.web.views import concept_views, issue_views, open_issues, task_json, timeline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -38,8 +38,10 @@ async def task_list(
     store = runtime_of(request).store
     try:
         page = await store.list_tasks(visitor.user.id, limit=25, cursor=cursor)
-    except ValueError:
-        return redirect("/tasks")
+    except ValueError as exc:
+        raise PageError(
+            400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint"
+        ) from exc
     return render(request, "tasks.html", {"tasks": page.items, "next_cursor": page.next_cursor})
 
 

@@ -190,6 +190,8 @@ class ConceptView:
         results = []
         for index, question in enumerate(quiz.questions):
             picked = self.quiz_answers[index] if index < len(self.quiz_answers) else None
+            if picked is not None and not 0 <= picked < len(question.options):
+                picked = None  # answered before the quiz was written again with fewer options
             results.append(
                 {
                     "question": question.question,

@@ -55,8 +55,10 @@ async def my_roadmaps(
     store = _store(request)
     try:
         page = await store.list_roadmaps(visitor.user.id, limit=25, cursor=cursor)
-    except ValueError:
-        return redirect("/roadmaps")
+    except ValueError as exc:
+        raise PageError(
+            400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint"
+        ) from exc
     mine = await standings(store, page.items, visitor.user.id, today=dt.date.today())
     rows = [{"roadmap": r, "standing": mine[r.id]} for r in page.items]
     return render(request, "roadmaps.html", {"rows": rows, "next_cursor": page.next_cursor})

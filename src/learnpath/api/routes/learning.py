@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from learnpath.api.deps import ConceptId, CurrentUser, RoadmapId, StoreDep
 from learnpath.api.errors import ApiError, ensure_storable
@@ -26,7 +25,7 @@ from learnpath.api.learning_schemas import (
 from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import framework_of
 from learnpath.api.routes.tasks import SSE_EVENT_SCHEMA
-from learnpath.api.sse import uncancelled
+from learnpath.api.sse import StreamLimits, StreamSlot, event_id, uncancelled
 from learnpath.learning.notes import save_answer
 from learnpath.learning.quota import QuotaExceeded, check_chat_rate
 from learnpath.learning.tutoring import TutorService
@@ -89,12 +88,15 @@ async def reply_sse(
         )
 
 
-def sse_response(stream: AsyncIterator[str]) -> StreamingResponse:
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+def sse_response(request: Request, slot: StreamSlot, stream: AsyncIterator[str]) -> Response:
+    limits: StreamLimits = request.app.state.stream_limits
+    return limits.respond(slot, stream)
+
+
+def stream_slot(request: Request, user_id: str) -> StreamSlot:
+    """A slot among the user's open streams (429 ``too_many_streams`` past the cap)."""
+    limits: StreamLimits = request.app.state.stream_limits
+    return limits.reserve(user_id)
 
 
 async def ask_tutor(
@@ -137,10 +139,16 @@ async def ask(
     the roadmap, citing them as ``[n]``. The answer goes on if the client disconnects; read it
     with ``GET …/chat``. One answer at a time per concept (409 ``reply_in_progress``);
     ``LEARNPATH_USER_CHAT_PER_MINUTE`` questions a minute (429 ``chat_rate_limited``)."""
-    question, answer = await ask_tutor(
-        request, store, user.id, roadmap_id, concept_id, body.question
-    )
-    if not stream:
+    slot = stream_slot(request, user.id) if stream else None
+    try:
+        question, answer = await ask_tutor(
+            request, store, user.id, roadmap_id, concept_id, body.question
+        )
+    except BaseException:
+        if slot is not None:
+            slot.release()
+        raise
+    if slot is None:
         exchange = ExchangeOut(
             question=message_out(question),
             answer=message_out(answer),
@@ -154,7 +162,7 @@ async def ask(
         async for chunk in reply_sse(tutoring_of(request), user.id, answer.id):
             yield chunk
 
-    return sse_response(events())
+    return sse_response(request, slot, events())
 
 
 @router.get(
@@ -180,7 +188,7 @@ async def conversation(
     "/roadmaps/{roadmap_id}/concepts/{concept_id}/chat/{message_id}/events",
     response_model=None,
     summary="Follow one answer (server-sent events)",
-    responses={**SSE_DOC, **problem_responses(*AUTHED)},
+    responses={**SSE_DOC, **problem_responses(*AUTHED, 429)},
 )
 async def answer_events(
     request: Request,
@@ -191,15 +199,17 @@ async def answer_events(
     store: StoreDep,
     last_event_id: Annotated[str | None, Header()] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> StreamingResponse:
+) -> Response:
     """The answer's text from ``Last-Event-ID`` (or ``?offset=``) as it is written, then
     ``done``; a finished answer is replayed at once."""
     message = await store.tutor_message(user.id, message_id)
     if message.roadmap_id != roadmap_id or message.concept_id != concept_id:
         raise NotFound(f"no message {message_id}")
-    if last_event_id and last_event_id.isdigit():
-        offset = int(last_event_id)
-    return sse_response(reply_sse(tutoring_of(request), user.id, message_id, offset))
+    resumed = event_id(last_event_id, maximum=10_000_000)
+    if resumed is not None:
+        offset = resumed
+    slot = stream_slot(request, user.id)
+    return sse_response(request, slot, reply_sse(tutoring_of(request), user.id, message_id, offset))
 
 
 @router.get(

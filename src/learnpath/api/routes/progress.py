@@ -76,13 +76,9 @@ async def answer_quiz(
     if quiz_item is None or quiz_item.body is None:
         raise ApiError(409, "quiz_not_ready", "this concept's quiz has not been generated yet")
     quiz = Quiz.model_validate(quiz_item.body)
-    if len(body.answers) > len(quiz.questions):
-        raise ApiError(
-            422,
-            "validation_error",
-            f"answers: the quiz has {len(quiz.questions)} questions, "
-            f"got {len(body.answers)} answers",
-        )
+    problem = quiz.answers_problem(body.answers)
+    if problem:
+        raise ApiError(422, "validation_error", f"answers: {problem}")
     score = quiz.score(body.answers)
     row = await store.record_progress(
         user.id, roadmap.id, concept_id, quiz_answers=body.answers, quiz_score=score

@@ -14,8 +14,8 @@ from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import agent_usage_out, step_run_out, task_out
 from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
 from learnpath.api.schemas import TaskAccepted, TaskOut, TaskPage, TraceOut
-from learnpath.api.sse import StreamTiming, task_events
-from learnpath.domain.request import LearningRequest
+from learnpath.api.sse import StreamLimits, StreamTiming, task_events
+from learnpath.domain.request import InvalidSubmission, LearningRequest, parse_submission
 from learnpath.domain.task import TaskStatus
 from learnpath.learning.quota import submit_limits
 from learnpath.workflow.review import ReviewDecision, submit_review
@@ -43,6 +43,18 @@ IdempotencyKey = Annotated[
         description="Repeat a submission safely: the same key returns the same task",
     ),
 ]
+
+
+def submission_or_422(data: dict[str, object]) -> LearningRequest:
+    """``parse_submission`` with its problems as a 422 ``validation_error``."""
+    try:
+        return parse_submission(data, dt.date.today())
+    except InvalidSubmission as exc:
+        errors = [
+            {"loc": ["body", *p.field.split(".")], "message": p.message, "type": p.kind}
+            for p in exc.problems
+        ]
+        raise ApiError(422, "validation_error", str(exc), extra={"errors": errors}) from exc
 
 
 @router.post(
@@ -86,10 +98,7 @@ async def generate(
 ) -> TaskAccepted:
     """Queue a generation task (202). With an ``Idempotency-Key`` used before by this user
     for the same body, the existing task is returned (200); for another body, 409."""
-    problem = body.deadline_problem(dt.date.today())
-    if problem:
-        raise ApiError(422, "validation_error", f"deadline: {problem}")
-    request = body.model_dump(mode="json")
+    request = submission_or_422(body.model_dump()).model_dump(mode="json")
     ensure_storable(request)
     task, created = await store.submit_task(
         user_id=user.id,
@@ -140,7 +149,7 @@ async def get_task(task_id: TaskId, user: CurrentUser, store: StoreDep) -> TaskO
             "description": "`text/event-stream`: `id` = seq, `event` = type, `data` = JSON",
             "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
-        **problem_responses(*AUTHED),
+        **problem_responses(*AUTHED, 429),
     },
 )
 async def events(
@@ -164,10 +173,10 @@ async def events(
     if start > MAX_SEQ:
         raise ApiError(422, "validation_error", f"Last-Event-ID: must be at most {MAX_SEQ}")
     timing: StreamTiming = request.app.state.sse_timing
-    return StreamingResponse(
+    limits: StreamLimits = request.app.state.stream_limits
+    return limits.respond(
+        limits.reserve(user.id),
         task_events(store, task.id, start, already_finished=task.status.is_terminal, timing=timing),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 

@@ -86,7 +86,8 @@
       if (bar) {
         bar.setAttribute("aria-valuenow", String(done));
         bar.setAttribute("aria-valuemax", String(total));
-        bar.firstElementChild.style.width = (total ? Math.round(100 * done / total) : 0) + "%";
+        var fill = bar.querySelector("rect");
+        if (fill) fill.setAttribute("width", String(total ? Math.round(100 * done / total) : 0));
       }
     }
 

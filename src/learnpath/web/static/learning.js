@@ -27,7 +27,11 @@
       if (button) { button.disabled = false; }
     });
     source.addEventListener("error", function () {
-      if (source.readyState === EventSource.CLOSED) { window.location.reload(); }
+      // Refused (too many open streams, or the server is away): show the stored answer a
+      // little later rather than reloading in a tight loop.
+      if (source.readyState === EventSource.CLOSED) {
+        window.setTimeout(function () { window.location.reload(); }, 5000);
+      }
     });
   }
 
