@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from learnpath.cli.common import EXIT_BAD_INPUT, fail, load_settings, out, run
-from learnpath.store.records import TokenRecord, UserRecord
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy, which a command imports only when it runs
+    from learnpath.store.records import TokenRecord, UserRecord
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
