@@ -19,7 +19,9 @@ REQUEST: dict[str, Any] = {"goal": "Become a backend engineer, I know some Pytho
 
 @pytest.fixture
 def web() -> Iterator[FakeWebServer]:
-    with FakeWebServer(slow_seconds=1.5) as server:
+    # Far past the 0.5 s check timeout, so a starved event loop that wakes late still finds
+    # no answer waiting (daemon handler threads: nothing waits for them at the end).
+    with FakeWebServer(slow_seconds=10) as server:
         yield server
 
 

@@ -26,11 +26,12 @@ def server() -> Iterator[FakeLLMServer]:
 async def test_attempts_are_counted_by_outcome_in_runs_trace_and_metrics(
     make_settings: Any, server: FakeLLMServer
 ) -> None:
-    settings = make_settings(model=server.model_setting, model_timeout_seconds=1.0)
+    settings = make_settings(model=server.model_setting, model_timeout_seconds=3.0)
     server.add_rule(Reply.error(429, retry_after=0.05), agent="intent")
     server.add_rule(Reply.error(500), agent="intent")
     server.add_rule(Reply.invalid(), agent="curriculum")
-    server.add_rule(Reply.slow(2.5), agent="validator")
+    # Twice the timeout: on a loaded machine an ordinary answer must not look like this one.
+    server.add_rule(Reply.slow(6.0), agent="validator")
     async with open_runtime(settings, background=False) as runtime:
         store = runtime.store
         user, token = await store.create_user("alice")
