@@ -11,6 +11,7 @@ from learnpath.agents import AgentTeam
 from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
 from learnpath.api.middleware import BodyLimit, RequestTiming
+from learnpath.api.retry import RepeatOnDatabaseDrop
 from learnpath.api.openapi import install_openapi
 from learnpath.api.routes import (
     admin,
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(reviews.feed_router)
     install_openapi(app)
+    app.add_middleware(RepeatOnDatabaseDrop)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)
     mount_web(app)

@@ -20,6 +20,14 @@ relay publishes it again. Before the lease is held the message is still unacked,
 message (a broker restarted without persistence) leaves the job queued and marked
 published; the reconciler republishes it after ``publish_deadline_seconds``.
 
+Nothing asks the pool to kill a job. A thread cannot be killed, and ``run_job`` holds
+its slot for a claim of a few milliseconds, so there is nothing worth killing: no time
+limits are set, ``revoke(terminate=True)`` is never sent, and
+``worker_cancel_long_running_tasks_on_connection_loss`` is off (after a broker restart
+the claim in hand finishes; an unacked message is redelivered and dropped as ``taken``).
+A cold shutdown still cancels active requests; ``ClaimPool`` answers that by leaving
+the claim to finish instead of raising ``NotImplementedError`` like Celery's thread pool.
+
 ``celery -A learnpath.dispatch.celery_app worker`` works (the app reads ``Settings`` from
 the environment on first access); ``learnpath worker`` calls ``run_worker``.
 """
@@ -28,9 +36,12 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from typing import Any
 
 from celery import Celery, signals
+from celery.concurrency.thread import TaskPool
+from celery.exceptions import CPendingDeprecationWarning
 
 from learnpath.agents import AgentTeam
 from learnpath.dispatch.runner import is_disconnect
@@ -49,6 +60,24 @@ CLAIM_SLOTS = 4
 #: connection, is retried this many times with exponential backoff, then left to the
 #: reconciler.
 DELIVERY_RETRIES = 4
+
+
+#: The pool, by name, as the ``worker_pool`` setting takes it (Celery's ``--pool`` option
+#: only knows its own pools, so the worker command line leaves it out).
+POOL = "learnpath.dispatch.celery_app:ClaimPool"
+
+# Turning cancel-on-connection-loss off is deliberate (see the module docstring); Celery
+# would otherwise warn about its future default at every broker reconnect.
+warnings.filterwarnings(
+    "ignore", category=CPendingDeprecationWarning, message=r"(?s).*on connection loss"
+)
+
+
+class ClaimPool(TaskPool):  # type: ignore[misc]
+    """Celery's thread pool, minus the ``kill_job`` error: a claim is left to finish."""
+
+    def terminate_job(self, pid: Any, signal: Any = None) -> None:
+        log.info("a claim in progress was asked to stop; it finishes in a moment instead")
 
 
 def delivery_backoff(retries: int) -> float:
@@ -84,9 +113,9 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        worker_pool="threads",
+        worker_pool=POOL,
         worker_concurrency=CLAIM_SLOTS,
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         task_default_queue=QUEUE,
         task_serializer="json",
         accept_content=["json"],
@@ -189,7 +218,6 @@ def run_worker(
     app.worker_main(
         [
             "worker",
-            "--pool=threads",
             f"--concurrency={CLAIM_SLOTS}",
             "--loglevel=INFO",
             f"--hostname=learnpath-{os.getpid()}@%h",

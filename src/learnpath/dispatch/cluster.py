@@ -10,6 +10,7 @@ relay pass.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -71,7 +72,8 @@ async def cluster_report(
         view = await asyncio.to_thread(_inspect_broker, app, timeout)
     finally:
         if owned:
-            await asyncio.to_thread(app.close)
+            with suppress(Exception):
+                await asyncio.to_thread(app.close)
     queue = await store.queue_report(publish_deadline_s=settings.publish_deadline_seconds)
     problems: list[str] = []
     if not view.ok:
@@ -144,11 +146,16 @@ def _inspect_broker(app: Any, timeout: float) -> _BrokerView:
                     queues[name] = 0 if redis else None
     except Exception as exc:
         return _BrokerView(ok=False, error=type(exc).__name__, queues={}, workers=[])
-    replies = app.control.ping(timeout=timeout) or []
+    try:
+        replies = app.control.ping(timeout=timeout) or []
+        stats: dict[str, Any] = {}
+        for reply in app.control.broadcast(STATS_COMMAND, reply=True, timeout=timeout) or []:
+            stats.update(reply)
+    except Exception as exc:
+        # The broker went away between the connection check and the ping (kombu may then
+        # fail inside its own cleanup, e.g. with an AttributeError): report, never raise.
+        return _BrokerView(ok=False, error=type(exc).__name__, queues=queues, workers=[])
     names = sorted(name for reply in replies for name in reply)
-    stats: dict[str, Any] = {}
-    for reply in app.control.broadcast(STATS_COMMAND, reply=True, timeout=timeout) or []:
-        stats.update(reply)
     workers = [
         WorkerInfo(
             name=name,
