@@ -11,8 +11,8 @@ from learnpath.agents import AgentTeam
 from learnpath.api.errors import install_error_handlers
 from learnpath.api.metrics import Metrics
 from learnpath.api.middleware import BodyLimit, RequestTiming
-from learnpath.api.retry import RepeatOnDatabaseDrop
 from learnpath.api.openapi import install_openapi
+from learnpath.api.retry import RepeatOnDatabaseDrop
 from learnpath.api.routes import (
     admin,
     health,

@@ -80,6 +80,11 @@ class ClaimPool(TaskPool):  # type: ignore[misc]
         log.info("a claim in progress was asked to stop; it finishes in a moment instead")
 
 
+#: A suspect job's message comes back this often, this many times (see ``Outcome.BUSY``).
+SUSPECT_WAIT_SECONDS = 1.0
+SUSPECT_REDELIVERIES = 120
+
+
 def delivery_backoff(retries: int) -> float:
     """Seconds before retry number ``retries + 1`` of an undeliverable job id."""
     return float(min(0.5 * 2**retries, 8.0))
@@ -147,6 +152,13 @@ def worker_app(settings: Settings, *, team: AgentTeam | None = None) -> Celery:
             return _retry_or_drop(self, job_id, f"database unreachable ({type(exc).__name__})")
         if outcome is Outcome.UNKNOWN:
             return _retry_or_drop(self, job_id, "not in the database")
+        if outcome is Outcome.BUSY:
+            # A suspected poison task waits until no other suspect runs on this worker
+            # (worker_loop's docstring); after SUSPECT_REDELIVERIES the reconciler
+            # republishes it.
+            if int(self.request.retries) < SUSPECT_REDELIVERIES:
+                raise self.retry(countdown=SUSPECT_WAIT_SECONDS, max_retries=SUSPECT_REDELIVERIES)
+            log.info("job %s: still waiting for a worker without a suspect; dropped", job_id)
         if outcome is Outcome.TAKEN:
             log.info("job %s: leased elsewhere or finished; message dropped", job_id)
         return outcome.value
@@ -219,6 +231,12 @@ def run_worker(
         [
             "worker",
             f"--concurrency={CLAIM_SLOTS}",
+            # Gossip and mingle exchange worker events nobody here reads, and Celery's
+            # gossip step fails on a broker restart (``'NoneType' object has no attribute
+            # 'connection_errors'``); remote control (``learnpath_stats``) stays on.
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
             "--loglevel=INFO",
             f"--hostname=learnpath-{os.getpid()}@%h",
         ]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from learnpath.store import Lease, LeaseLost, Store
+from learnpath.store.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,13 @@ class JobRunner:
                 if not await self.store.heartbeat(lease) and await self._taken_over(lease):
                     work.cancel()
                     return True
-            except Exception:
-                log.warning("job %s: heartbeat failed; will try again", lease.job_id, exc_info=True)
+            except Exception as exc:
+                if is_database_outage(exc):
+                    self.store.outage.failed(exc)  # one line per outage, not one per beat
+                else:
+                    log.warning(
+                        "job %s: heartbeat failed; will try again", lease.job_id, exc_info=True
+                    )
         return False
 
     async def _taken_over(self, lease: Lease) -> bool:

@@ -80,9 +80,11 @@ def is_dropped_connection(error: BaseException) -> bool:
         seen.add(id(current))
         if type(current).__name__ in _DROPPED:
             return True
-        if type(current).__name__ == "InternalClientError" or "asyncpg" in type(current).__module__:
-            if any(sign in str(current) for sign in _DROPPED_TEXT):
-                return True
+        driver = type(current).__name__ == "InternalClientError" or "asyncpg" in (
+            type(current).__module__
+        )
+        if driver and any(sign in str(current) for sign in _DROPPED_TEXT):
+            return True
         orig = getattr(current, "orig", None)
         current = orig if isinstance(orig, BaseException) else current.__cause__
     return False

@@ -362,6 +362,12 @@ class QueueQueries(StoreBase):
                 .values(published_at=tx.now)
             )
 
+    async def crash_streak(self, job_id: int) -> int | None:
+        """How many times in a row the job's worker died with no progress (None: no job)."""
+        async with self.read() as conn:
+            streak = await conn.scalar(select(jobs.c.crash_streak).where(jobs.c.id == job_id))
+        return None if streak is None else int(streak)
+
     async def get_job(self, job_id: int) -> JobRecord | None:
         async with self.read() as conn:
             row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
