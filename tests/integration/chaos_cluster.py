@@ -30,7 +30,7 @@ API = "/api/v1"
 _TROUBLE = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|Exception in ASGI|Unhandled")
 #: What a Redis restart makes Celery log, once per reconnect attempt: expected.
 BROKER_FAULT_LINES = (
-    re.compile(r"ERROR/MainProcess\] consumer: Cannot connect to redis://\S*127\.0\.0\.1:\d+/0: "),
+    re.compile(r"ERROR/MainProcess\] consumer: Cannot connect to \S+://\S*127\.0\.0\.1:\d+/0: "),
 )
 
 

@@ -53,11 +53,17 @@ DB_DOWN_SECONDS = 5.0
 
 @dataclass
 class Schedule:
-    """When each one-off fault happens, as fractions of the submit window."""
+    """Seconds after the first submit at which each one-off fault happens."""
 
-    redis_at: float = 0.25
-    terminations_at: tuple[float, ...] = (0.4, 0.6)
-    db_restart_at: float = 0.8
+    redis_at: float
+    terminations_at: tuple[float, float]
+    db_restart_at: float
+
+    def one_offs(self) -> list[tuple[float, str]]:
+        return sorted(
+            [(self.redis_at, "redis"), (self.db_restart_at, "db")]
+            + [(at, "terminate") for at in self.terminations_at]
+        )
 
 
 @dataclass
@@ -151,23 +157,19 @@ async def run_churn(
 
             async def break_things() -> None:
                 window_start = time.monotonic()
-                one_offs = sorted(
-                    [(schedule.redis_at, "redis")]
-                    + [(at, "terminate") for at in schedule.terminations_at]
-                    + [(schedule.db_restart_at, "db")]
-                )
+                one_offs = schedule.one_offs()
                 next_kill = window_start + KILL_EVERY * rng.uniform(0.8, 1.2)
                 while not done.is_set():
                     await asyncio.sleep(0.2)
                     now = time.monotonic()
-                    if one_offs and now - window_start >= one_offs[0][0] * submit_window:
+                    if one_offs and now - window_start >= one_offs[0][0]:
                         _, what = one_offs.pop(0)
                         await inject(what)
                     elif now >= next_kill:
                         victim = await asyncio.to_thread(deployment.kill_random_worker, rng)
                         record.faults.append(f"SIGKILL {victim.name}")
                         next_kill = now + KILL_EVERY * rng.uniform(0.8, 1.2)
-                    if not one_offs and now - window_start > submit_window and all_done():
+                    if not one_offs and all_done():
                         return
 
             async def inject(what: str) -> None:
@@ -265,24 +267,29 @@ def check(roadmaps: int, record: Record, found: dict[str, object], logs: dict[st
         assert forbidden not in joined, forbidden
 
 
+CI = Schedule(redis_at=6, terminations_at=(12, 18), db_restart_at=26)
+FULL = Schedule(redis_at=60, terminations_at=(120, 180), db_restart_at=240)
+
+
 @pytest.mark.parametrize(
-    ("roadmaps", "submit_window"),
+    ("roadmaps", "submit_window", "schedule"),
     [
-        pytest.param(30, 40.0, id="ci-30", marks=pytest.mark.timeout(400)),
+        pytest.param(30, 5.0, CI, id="ci-30", marks=pytest.mark.timeout(400)),
         pytest.param(
-            300, 400.0, id="full-300", marks=[pytest.mark.slow, pytest.mark.timeout(3600)]
+            300, 150.0, FULL, id="full-300", marks=[pytest.mark.slow, pytest.mark.timeout(3600)]
         ),
     ],
 )
 async def test_churn_every_task_completes_once(
     roadmaps: int,
     submit_window: float,
+    schedule: Schedule,
     private_postgres: PrivatePostgres,  # noqa: F811
     private_redis: PrivateRedis,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     record, found, logs, elapsed = await run_churn(
-        roadmaps, submit_window, private_postgres, private_redis, tmp_path, Schedule()
+        roadmaps, submit_window, private_postgres, private_redis, tmp_path, schedule
     )
     figures = {
         "roadmaps": roadmaps,

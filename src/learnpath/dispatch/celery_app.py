@@ -44,6 +44,7 @@ from celery.concurrency.thread import TaskPool
 from celery.exceptions import CPendingDeprecationWarning
 
 from learnpath.agents import AgentTeam
+from learnpath.dispatch.broker import REDIS_TRANSPORT
 from learnpath.dispatch.runner import is_disconnect
 from learnpath.dispatch.worker_loop import Outcome, WorkerLoop
 from learnpath.settings import Settings
@@ -99,6 +100,9 @@ def make_celery(settings: Settings) -> Celery:
     """A Celery app for ``settings`` that can publish jobs (the relay) and host workers."""
     app = Celery("learnpath", set_as_current=False)
     transport_options: dict[str, Any] = {}
+    transport: str | None = None
+    if settings.broker_url.startswith("redis://"):
+        transport = REDIS_TRANSPORT  # survives a Redis restart (see dispatch.broker)
     if settings.broker_url.startswith(("redis://", "rediss://")):
         transport_options = {
             "visibility_timeout": visibility_timeout(settings),
@@ -107,6 +111,7 @@ def make_celery(settings: Settings) -> Celery:
         }
     app.conf.update(
         broker_url=settings.broker_url,
+        broker_transport=transport,
         broker_transport_options=transport_options,
         broker_connection_retry=True,
         broker_connection_retry_on_startup=True,

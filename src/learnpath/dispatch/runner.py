@@ -19,8 +19,11 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Lease], Coroutine[Any, Any, None]]
 
-#: How often a workflow interrupted by a dropped database connection is resumed in place.
+#: How often in a row a workflow interrupted by a dropped database connection is resumed
+#: in place without saving progress in between; progress starts the count again.
 DISCONNECT_RETRIES = 5
+
+Progress = Callable[[int], Coroutine[Any, Any, int | None]]
 
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -32,23 +35,45 @@ def is_disconnect(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError)
 
 
-def resume_on_disconnect(handler: Handler, *, retries: int = DISCONNECT_RETRIES) -> Handler:
+def resume_on_disconnect(
+    handler: Handler, *, retries: int = DISCONNECT_RETRIES, progress: Progress | None = None
+) -> Handler:
     """Wrap a job handler so a dropped DB connection resumes the workflow from its checkpoint.
 
     Every step's output is committed with the step, so running the handler again under
     the same lease redoes nothing already saved. Other exceptions pass through, and so
-    does a disconnect after ``retries`` attempts: ``JobRunner`` then records the failure.
+    does a disconnect after ``retries`` resumptions in a row that saved nothing (read
+    from ``progress(job_id)``, the job's progress counter): ``JobRunner`` then records the
+    failure. Backends terminated every few seconds interrupt a long workflow many times;
+    as long as it saves something in between, that is not its fault.
     """
 
+    async def saved(job_id: int) -> int | None:
+        if progress is None:
+            return None
+        try:
+            return await progress(job_id)
+        except Exception:
+            return None  # the database is still away: count it as no progress
+
     async def run(lease: Lease) -> None:
-        for attempt in range(retries + 1):
+        failures = 0
+        mark = await saved(lease.job_id)
+        while True:
             try:
                 await handler(lease)
                 return
             except Exception as exc:
-                if attempt == retries or not is_disconnect(exc):
+                if not is_disconnect(exc):
                     raise
-                delay = min(0.5 * 2**attempt, 8.0)
+                now = await saved(lease.job_id)
+                if now is not None and mark is not None and now > mark:
+                    failures = 0
+                mark = now if now is not None else mark
+                if failures == retries:
+                    raise
+                delay = min(0.5 * 2**failures, 8.0)
+                failures += 1
                 log.warning(
                     "job %s: database connection lost (%s); resuming in %.1fs",
                     lease.job_id,
@@ -75,7 +100,7 @@ class JobRunner:
 
     def __init__(self, store: Store, handler: Handler) -> None:
         self.store = store
-        self.handler = resume_on_disconnect(handler)
+        self.handler = resume_on_disconnect(handler, progress=store.job_progress)
 
     async def run(self, lease: Lease) -> None:
         work = asyncio.create_task(self.handler(lease), name=f"job-{lease.job_id}")

@@ -19,6 +19,8 @@ pre-ping on checkout replaces every connection the server dropped.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -94,6 +98,42 @@ def _mark_disconnects(context: Any) -> None:
     """``handle_error`` hook: a dropped connection is a disconnect (see the module docs)."""
     if not context.is_disconnect and is_dropped_connection(context.original_exception):
         context.is_disconnect = True
+    if context.is_disconnect:
+        _quiet_orphaned_waiters()
+
+
+_ORPHANED = "unexpected connection_lost() call"
+
+
+def _quiet_orphaned_waiters() -> None:
+    """Keep asyncpg's orphaned waiters of discarded connections out of the error log.
+
+    A statement refused by a dead connection (the state error above) leaves asyncpg's
+    waiter for it behind; when the socket finally closes, asyncpg fails that waiter with
+    ``ConnectionError('unexpected connection_lost() call')`` and, as nobody awaits it,
+    asyncio logs "Future exception was never retrieved". The connection was already
+    discarded and its caller told, so that report is noise; any other goes through.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    previous = loop.get_exception_handler()
+    if getattr(previous, "learnpath_orphans", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, ConnectionError) and _ORPHANED in str(error):
+            log.debug("an abandoned connection's waiter failed: %s", error)
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.learnpath_orphans = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:

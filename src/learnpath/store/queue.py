@@ -368,6 +368,12 @@ class QueueQueries(StoreBase):
             streak = await conn.scalar(select(jobs.c.crash_streak).where(jobs.c.id == job_id))
         return None if streak is None else int(streak)
 
+    async def job_progress(self, job_id: int) -> int | None:
+        """The job's progress counter: it grows with every step or item the job saves."""
+        async with self.read() as conn:
+            seq = await conn.scalar(select(jobs.c.progress_seq).where(jobs.c.id == job_id))
+        return None if seq is None else int(seq)
+
     async def get_job(self, job_id: int) -> JobRecord | None:
         async with self.read() as conn:
             row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
