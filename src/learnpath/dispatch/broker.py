@@ -7,7 +7,8 @@ and kombu has already detached the connection, so that fails with ``AttributeErr
 the worker process exits. Nothing is lost by not giving the messages back: a message
 is only a hint (``celery_app``), the job stays in the database, and the reconciler
 republishes jobs that were published but never claimed. So ``QuietQoS`` logs one line
-and lets the consumer reconnect.
+and lets the consumer reconnect; it does the same for an ack or a reject that arrives
+for a message of the dropped connection.
 """
 
 from __future__ import annotations
@@ -24,6 +25,29 @@ REDIS_TRANSPORT = "learnpath.dispatch.broker:RedisTransport"
 
 
 class QuietQoS(redis.QoS):
+    def ack(self, delivery_tag: Any) -> None:
+        if self._detached(delivery_tag, "acknowledged"):
+            return
+        super().ack(delivery_tag)  # type: ignore[no-untyped-call]
+
+    def reject(self, delivery_tag: Any, requeue: bool = False) -> None:
+        if self._detached(delivery_tag, "rejected"):
+            return
+        super().reject(delivery_tag, requeue=requeue)  # type: ignore[no-untyped-call]
+
+    def _detached(self, delivery_tag: Any, what: str) -> bool:
+        """True when the message came on a connection Celery already dropped.
+
+        A claim that finishes while the consumer reconnects acks on the old channel, whose
+        connection is gone; kombu would fail with an AttributeError, which ends the worker.
+        Unacknowledged, the message is redelivered later and dropped as ``taken``.
+        """
+        if self.channel.connection is not None:
+            return False
+        self._delivered.pop(delivery_tag, None)
+        log.info("a message from before the broker reconnect cannot be %s now; skipped", what)
+        return True
+
     def restore_unacked(self, client: Any = None) -> None:
         try:
             super().restore_unacked(client)  # type: ignore[no-untyped-call]

@@ -204,13 +204,26 @@ def _retry_or_drop(task: Any, job_id: int, why: str) -> str:
 def _connect_lifecycle(host: WorkerLoop) -> None:
     """Start the loop when the worker is ready (or in each prefork child), stop it on exit."""
 
+    def start() -> None:
+        try:
+            host.start()
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            # The database is down as the worker starts: the first delivered job starts
+            # the loop (``accept``), and Celery retries that job until it can.
+            log.warning(
+                "database unreachable at start (%s); the worker loop starts with the first job",
+                type(exc).__name__,
+            )
+
     def in_child(**_: Any) -> None:
-        host.start()
+        start()
 
     def on_ready(sender: Any = None, **_: Any) -> None:
         pool = getattr(sender, "pool", None)
         if "prefork" not in type(pool).__module__:
-            host.start()
+            start()
 
     def on_shutdown(**_: Any) -> None:
         host.stop()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -19,9 +20,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Lease], Coroutine[Any, Any, None]]
 
-#: How often in a row a workflow interrupted by a dropped database connection is resumed
-#: in place without saving progress in between; progress starts the count again.
-DISCONNECT_RETRIES = 5
+#: How long a workflow interrupted by dropped database connections keeps resuming in
+#: place without saving any progress; saved progress starts the clock again.
+DISCONNECT_PATIENCE_SECONDS = 300.0
 
 Progress = Callable[[int], Coroutine[Any, Any, int | None]]
 
@@ -36,17 +37,23 @@ def is_disconnect(exc: BaseException) -> bool:
 
 
 def resume_on_disconnect(
-    handler: Handler, *, retries: int = DISCONNECT_RETRIES, progress: Progress | None = None
+    handler: Handler,
+    *,
+    patience: float = DISCONNECT_PATIENCE_SECONDS,
+    progress: Progress | None = None,
 ) -> Handler:
     """Wrap a job handler so a dropped DB connection resumes the workflow from its checkpoint.
 
     Every step's output is committed with the step, so running the handler again under
-    the same lease redoes nothing already saved. Other exceptions pass through, and so
-    does a disconnect after ``retries`` resumptions in a row that saved nothing (read
-    from ``progress(job_id)``, the job's progress counter): ``JobRunner`` then records the
-    failure. Backends terminated every few seconds interrupt a long workflow many times;
-    as long as it saves something in between, that is not its fault.
+    the same lease redoes nothing already saved. Other exceptions pass through. Dropped
+    connections are the infrastructure's doing, not the task's: the workflow resumes
+    (backing off up to 8 s) for as long as it keeps saving progress (read from
+    ``progress(job_id)``, the job's progress counter), and gives up only after
+    ``patience`` seconds of disconnects with nothing saved; ``JobRunner`` then records
+    the failure. Meanwhile the lease still bounds it: if this worker cannot renew it, the
+    job is requeued elsewhere and this run's writes are refused.
     """
+    clock = time.monotonic
 
     async def saved(job_id: int) -> int | None:
         if progress is None:
@@ -57,8 +64,9 @@ def resume_on_disconnect(
             return None  # the database is still away: count it as no progress
 
     async def run(lease: Lease) -> None:
-        failures = 0
+        streak = 0
         mark = await saved(lease.job_id)
+        since = clock()
         while True:
             try:
                 await handler(lease)
@@ -67,13 +75,12 @@ def resume_on_disconnect(
                 if not is_disconnect(exc):
                     raise
                 now = await saved(lease.job_id)
-                if now is not None and mark is not None and now > mark:
-                    failures = 0
-                mark = now if now is not None else mark
-                if failures == retries:
+                if now is not None and (mark is None or now > mark):
+                    mark, since, streak = now, clock(), 0
+                if clock() - since > patience:
                     raise
-                delay = min(0.5 * 2**failures, 8.0)
-                failures += 1
+                delay = min(0.5 * 2**streak, 8.0)
+                streak += 1
                 log.warning(
                     "job %s: database connection lost (%s); resuming in %.1fs",
                     lease.job_id,
