@@ -200,22 +200,25 @@ async def test_a_killed_workers_job_is_back_within_a_lease_and_a_reconciler_tick
         private_redis.url,
         lease_seconds=LEASE_SECONDS,
         poll_seconds=POLL_SECONDS,
-        extra={"LPTEST_TEAM_DELAY": "0.5", "LPTEST_TEAM_CONCEPTS": "4"},
+        extra={"LPTEST_TEAM_DELAY": "1.0", "LPTEST_TEAM_CONCEPTS": "4"},
     )
     relay = Relay(store, settings)
     try:
         with WorkerGroup(tiny_worker_command(), env, tmp_path) as group:
-            first = group.add()
+            group.add()
+            group.add()
             await relay.start()
             user = await store.local_user()
             task, _ = await store.submit_task(user_id=user.id, request={"goal": "Learn Erlang"})
             (job,) = await store.jobs_for_task(task.id)
             deadline = time.monotonic() + 60
-            while (await store.get_job(job.id)).state != "running":  # type: ignore[union-attr]
+            while (running := await store.get_job(job.id)) is None or running.state != "running":
                 assert time.monotonic() < deadline, "the job never started"
                 await asyncio.sleep(0.05)
-            group.add()  # the survivor, ready before the kill: it runs the reconciler
-            first.kill()
+            assert running.lease_owner is not None
+            pid = int(running.lease_owner.split(":")[1])  # celery@host:pid:nonce
+            [victim] = [w for w in group.workers if w.process and w.process.pid == pid]
+            victim.kill()  # the other worker survives and runs the reconciler
             killed_at = time.monotonic()
             while True:
                 current = await store.get_job(job.id)
