@@ -41,7 +41,7 @@ from typing import Any
 
 from celery import Celery, signals
 from celery.concurrency.thread import TaskPool
-from celery.exceptions import CPendingDeprecationWarning
+from celery.exceptions import CPendingDeprecationWarning, Reject
 
 from learnpath.agents import AgentTeam
 from learnpath.dispatch.broker import REDIS_TRANSPORT
@@ -162,7 +162,10 @@ def worker_app(settings: Settings, *, team: AgentTeam | None = None) -> Celery:
             # (worker_loop's docstring); after SUSPECT_REDELIVERIES the reconciler
             # republishes it.
             if int(self.request.retries) < SUSPECT_REDELIVERIES:
-                raise self.retry(countdown=SUSPECT_WAIT_SECONDS, max_retries=SUSPECT_REDELIVERIES)
+                _redeliver(
+                    self, job_id, countdown=SUSPECT_WAIT_SECONDS, max_retries=SUSPECT_REDELIVERIES
+                )
+                return "dropped"
             log.info("job %s: still waiting for a worker without a suspect; dropped", job_id)
         if outcome is Outcome.TAKEN:
             log.info("job %s: leased elsewhere or finished; message dropped", job_id)
@@ -186,13 +189,32 @@ def _register_stats_command() -> None:
         return {"in_flight": host.in_flight, "capacity": host.capacity, "owner": host.owner}
 
 
+def _redeliver(task: Any, job_id: int, **options: Any) -> None:
+    """Send the message again later (raises Celery's ``Retry``), unless the broker is down.
+
+    With the broker unreachable the new message cannot be sent; Celery would log that as
+    a rejected task with a traceback. The job is safe in the database and the reconciler
+    publishes it again, so one line says so and the message is simply finished.
+    """
+    try:
+        raise task.retry(**options)
+    except Reject as exc:
+        log.warning(
+            "job %s: cannot send its message again (broker unreachable: %s); "
+            "the reconciler publishes it again",
+            job_id,
+            type(exc.reason).__name__ if isinstance(exc.reason, BaseException) else exc.reason,
+        )
+
+
 def _retry_or_drop(task: Any, job_id: int, why: str) -> str:
     retries = int(task.request.retries)
     if retries < DELIVERY_RETRIES:
         delay = delivery_backoff(retries)
         log.warning("job %s: %s; retry %d in %.1fs", job_id, why, retries + 1, delay)
-        raise task.retry(countdown=delay)
-    log.error(
+        _redeliver(task, job_id, countdown=delay)
+        return "dropped"
+    log.warning(  # not an error: the job is safe in the database and is published again
         "job %s: %s after %d retries; message dropped, the reconciler owns the job",
         job_id,
         why,

@@ -29,6 +29,8 @@ Progress = Callable[[int], Coroutine[Any, Any, int | None]]
 
 def is_disconnect(exc: BaseException) -> bool:
     """True for a lost database connection (a restart, a terminated backend): retryable."""
+    if is_database_outage(exc):  # includes a server that is shutting down or starting
+        return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated) or isinstance(
             exc, OperationalError | InterfaceError

@@ -71,7 +71,14 @@ def make_engines(url: str, *, pool_size: int = 10) -> Engines:
 
 #: asyncpg errors that mean the server dropped the connection (matched by class name:
 #: SQLAlchemy re-raises some of them under its own adapter classes of the same name).
-_DROPPED = frozenset({"AdminShutdownError", "ConnectionDoesNotExistError", "CrashShutdownError"})
+_DROPPED = frozenset(
+    {
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "CrashShutdownError",
+    }
+)
 #: What asyncpg says about a connection whose server side went away mid-protocol.
 _DROPPED_TEXT = ("another operation", "connection was closed in the middle of operation")
 
