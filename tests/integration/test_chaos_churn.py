@@ -2,20 +2,24 @@
 
 Roadmaps (offline model) are submitted over HTTP to ``learnpath serve --executor
 celery`` with three ``learnpath worker`` processes, on a private PostgreSQL cluster and a
-private Redis. Meanwhile, on a harsh schedule:
+private Redis (``private_services``: nothing else on the machine is disturbed).
+Meanwhile, on a harsh schedule (``Schedule``: fixed seconds after the first submit):
 
-* a random worker is SIGKILLed every ~``KILL_EVERY`` seconds and started again;
+* a random worker is SIGKILLed every ~``KILL_EVERY`` seconds and started again, until
+  every task is finished;
 * Redis is killed and restarted (without persistence: every queued message is lost);
 * every PostgreSQL backend of the database is terminated, twice;
-* PostgreSQL itself is stopped and started again.
+* PostgreSQL itself is stopped for ``DB_DOWN_SECONDS`` and started again.
 
 Afterwards: every task completed; no content item was generated twice (one row, version
 1, per roadmap, concept and kind); no step was completed twice; no request got a 500, and
 503s (with ``Retry-After``) came only while PostgreSQL was down; and the logs of every
-process hold no error but the broker-reconnect lines the Redis restart causes.
+process hold no error but the broker-reconnect lines the Redis restart causes (and no
+asyncpg state error, ``kill_job`` or ``connection_errors`` anywhere).
 
-The CI-sized run (30 roadmaps) always runs; the full 300 is
-``pytest -p no:cacheprovider -m slow tests/integration/test_chaos_churn.py``.
+The CI-sized run (30 roadmaps submitted at once) always runs; the full 300 is
+``pytest -p no:cacheprovider -m slow tests/integration/test_chaos_churn.py``. Each run
+prints its figures (and writes ``figures.json`` in its temporary directory).
 """
 
 from __future__ import annotations
