@@ -89,7 +89,7 @@ def is_dropped_connection(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if type(current).__name__ in _DROPPED:
+        if type(current).__name__ in _DROPPED or isinstance(current, ConnectionResetError):
             return True
         driver = type(current).__name__ == "InternalClientError" or "asyncpg" in (
             type(current).__module__
