@@ -285,7 +285,7 @@ class QueueQueries(StoreBase):
         step = (
             await tx.conn.execute(select(tasks.c.current_step).where(tasks.c.id == task_id))
         ).scalar_one()
-        item = (
+        pending = (
             await tx.conn.execute(
                 select(concept_content.c.concept_id, concept_content.c.kind)
                 .where(
@@ -293,11 +293,15 @@ class QueueQueries(StoreBase):
                     concept_content.c.status == ContentStatus.PENDING,
                 )
                 .order_by(concept_content.c.id)
-                .limit(1)
+                .limit(20)
             )
-        ).first()
-        if step == Step.CONTENT_GENERATION and item is not None:
-            return f"step {step}, concept {item.concept_id} ({item.kind})"
+        ).all()
+        if step == Step.CONTENT_GENERATION and pending:
+            # A concept's items are written side by side, so the worker died during one
+            # of the first pending concept's items: name them all, in order.
+            concept = pending[0].concept_id
+            kinds = [row.kind for row in pending if row.concept_id == concept]
+            return f"step {step}, concept {concept} ({', '.join(kinds)})"
         return f"step {step}"
 
     async def _crash_loop(
