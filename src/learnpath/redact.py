@@ -50,7 +50,9 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     except (TypeError, ValueError):
         message = str(record.msg)
     masked = redact(message)
-    if masked != message or record.args:
+    if masked != message:
+        # Merged only when something was masked: formatters that read ``args`` themselves
+        # (uvicorn's access log unpacks them) keep working for every ordinary line.
         record.msg = masked
         record.args = None
     if record.exc_text:

@@ -6,19 +6,30 @@ same point with no progress in between count toward ``crash_loop_limit``.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
+from learnpath.dispatch.relay import Relay
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.settings import Settings
-from learnpath.store import Lease, Store
+from learnpath.store import Lease, Store, open_store
 from learnpath.store.engine import make_engines
 from learnpath.store.migrate import alembic_config, upgrade
+from tests.integration.celery_support import (
+    WorkerGroup,
+    tiny_worker_command,
+    wait_terminal,
+    worker_env,
+)
+from tests.integration.private_services import PrivateRedis, private_redis  # noqa: F401
 
 from .test_queue_failures import Clock
 
@@ -156,3 +167,73 @@ async def test_doctor_report_counts_recoveries_and_says_why(
     assert report.recovered_tasks == 1
     assert report.recent_recoveries[0]["task_id"] == first.id
     assert "worker-b" in report.recent_recoveries[0]["reason"]
+
+
+LEASE_SECONDS = 2.0
+POLL_SECONDS = 0.5
+
+
+@pytest.mark.celery
+@pytest.mark.postgres
+@pytest.mark.timeout(180)
+async def test_a_killed_workers_job_is_back_within_a_lease_and_a_reconciler_tick(
+    postgres_url: str,
+    private_redis: PrivateRedis,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Recovery speed: SIGKILL the worker running a job; the job is requeued (and then
+    completed by the surviving worker) within one lease period plus one reconciler tick."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        database_url=postgres_url,
+        broker_url=private_redis.url,
+        executor="celery",
+        lease_seconds=LEASE_SECONDS,
+        poll_seconds=POLL_SECONDS,
+        publish_deadline_seconds=5.0,
+    )
+    store = open_store(settings)
+    await upgrade(store.engines.writer)
+    env = worker_env(
+        postgres_url,
+        private_redis.url,
+        lease_seconds=LEASE_SECONDS,
+        poll_seconds=POLL_SECONDS,
+        extra={"LPTEST_TEAM_DELAY": "1.0", "LPTEST_TEAM_CONCEPTS": "4"},
+    )
+    relay = Relay(store, settings)
+    try:
+        with WorkerGroup(tiny_worker_command(), env, tmp_path) as group:
+            group.add()
+            group.add()
+            await relay.start()
+            user = await store.local_user()
+            task, _ = await store.submit_task(user_id=user.id, request={"goal": "Learn Erlang"})
+            (job,) = await store.jobs_for_task(task.id)
+            deadline = time.monotonic() + 60
+            while (running := await store.get_job(job.id)) is None or running.state != "running":
+                assert time.monotonic() < deadline, "the job never started"
+                await asyncio.sleep(0.05)
+            assert running.lease_owner is not None
+            pid = int(running.lease_owner.split(":")[1])  # celery@host:pid:nonce
+            [victim] = [w for w in group.workers if w.process and w.process.pid == pid]
+            victim.kill()  # the other worker survives and runs the reconciler
+            killed_at = time.monotonic()
+            while True:
+                current = await store.get_job(job.id)
+                assert current is not None
+                if current.attempt > job.attempt:
+                    break
+                assert time.monotonic() - killed_at < 30, "the job was never requeued"
+                await asyncio.sleep(0.05)
+            requeued_after = time.monotonic() - killed_at
+            (done,) = await wait_terminal(store, [task.id], timeout=60)
+    finally:
+        await relay.stop()
+        await store.close()
+
+    # The lease ran out at most LEASE_SECONDS after the kill; the next reconciler tick
+    # (every POLL_SECONDS) requeues it. A little slack for a loaded machine.
+    assert requeued_after <= LEASE_SECONDS + POLL_SECONDS + 1.0, requeued_after
+    assert done.status == "completed"

@@ -64,6 +64,7 @@ def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     outage.succeeded()
     assert not outage.down
     assert [r.getMessage() for r in caplog.records] == [
-        "the database is unavailable (ConnectionRefusedError); answering 503 until it is back",
+        "the database is unavailable (ConnectionRefusedError); requests answer 503 and work "
+        "waits until it is back",
         "the database is available again",
     ]

@@ -19,6 +19,7 @@ from learnpath.api.middleware import (
     TextGuard,
 )
 from learnpath.api.openapi import install_openapi
+from learnpath.api.retry import RepeatOnDatabaseDrop
 from learnpath.api.routes import (
     accounts,
     admin,
@@ -114,6 +115,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(reviews.feed_router)
     install_openapi(app)
+    # Innermost first: a request is checked (host, size, text) before it can be repeated.
+    app.add_middleware(RepeatOnDatabaseDrop)
     app.add_middleware(TextGuard, page=refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, page=refusal_page)
     app.add_middleware(RequestTiming, histogram=app.state.metrics.http_latency)

@@ -20,6 +20,14 @@ relay publishes it again. Before the lease is held the message is still unacked,
 message (a broker restarted without persistence) leaves the job queued and marked
 published; the reconciler republishes it after ``publish_deadline_seconds``.
 
+Nothing asks the pool to kill a job. A thread cannot be killed, and ``run_job`` holds
+its slot for a claim of a few milliseconds, so there is nothing worth killing: no time
+limits are set, ``revoke(terminate=True)`` is never sent, and
+``worker_cancel_long_running_tasks_on_connection_loss`` is off (after a broker restart
+the claim in hand finishes; an unacked message is redelivered and dropped as ``taken``).
+A cold shutdown still cancels active requests; ``ClaimPool`` answers that by leaving
+the claim to finish instead of raising ``NotImplementedError`` like Celery's thread pool.
+
 ``celery -A learnpath.dispatch.celery_app worker`` works (the app reads ``Settings`` from
 the environment on first access); ``learnpath worker`` calls ``run_worker``.
 """
@@ -28,11 +36,15 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from typing import Any
 
 from celery import Celery, signals
+from celery.concurrency.thread import TaskPool
+from celery.exceptions import CPendingDeprecationWarning, Reject
 
 from learnpath.agents import AgentTeam
+from learnpath.dispatch.broker import REDIS_TRANSPORT
 from learnpath.dispatch.runner import is_disconnect
 from learnpath.dispatch.worker_loop import Outcome, WorkerLoop
 from learnpath.settings import Settings
@@ -51,6 +63,29 @@ CLAIM_SLOTS = 4
 DELIVERY_RETRIES = 4
 
 
+#: The pool, by name, as the ``worker_pool`` setting takes it (Celery's ``--pool`` option
+#: only knows its own pools, so the worker command line leaves it out).
+POOL = "learnpath.dispatch.celery_app:ClaimPool"
+
+# Turning cancel-on-connection-loss off is deliberate (see the module docstring); Celery
+# would otherwise warn about its future default at every broker reconnect.
+warnings.filterwarnings(
+    "ignore", category=CPendingDeprecationWarning, message=r"(?s).*on connection loss"
+)
+
+
+class ClaimPool(TaskPool):  # type: ignore[misc]
+    """Celery's thread pool, minus the ``kill_job`` error: a claim is left to finish."""
+
+    def terminate_job(self, pid: Any, signal: Any = None) -> None:
+        log.info("a claim in progress was asked to stop; it finishes in a moment instead")
+
+
+#: A suspect job's message comes back this often, this many times (see ``Outcome.BUSY``).
+SUSPECT_WAIT_SECONDS = 1.0
+SUSPECT_REDELIVERIES = 120
+
+
 def delivery_backoff(retries: int) -> float:
     """Seconds before retry number ``retries + 1`` of an undeliverable job id."""
     return float(min(0.5 * 2**retries, 8.0))
@@ -65,6 +100,9 @@ def make_celery(settings: Settings) -> Celery:
     """A Celery app for ``settings`` that can publish jobs (the relay) and host workers."""
     app = Celery("learnpath", set_as_current=False)
     transport_options: dict[str, Any] = {}
+    transport: str | None = None
+    if settings.broker_url.startswith("redis://"):
+        transport = REDIS_TRANSPORT  # survives a Redis restart (see dispatch.broker)
     if settings.broker_url.startswith(("redis://", "rediss://")):
         transport_options = {
             "visibility_timeout": visibility_timeout(settings),
@@ -73,6 +111,7 @@ def make_celery(settings: Settings) -> Celery:
         }
     app.conf.update(
         broker_url=settings.broker_url,
+        broker_transport=transport,
         broker_transport_options=transport_options,
         broker_connection_retry=True,
         broker_connection_retry_on_startup=True,
@@ -84,9 +123,9 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        worker_pool="threads",
+        worker_pool=POOL,
         worker_concurrency=CLAIM_SLOTS,
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         task_default_queue=QUEUE,
         task_serializer="json",
         accept_content=["json"],
@@ -118,6 +157,16 @@ def worker_app(settings: Settings, *, team: AgentTeam | None = None) -> Celery:
             return _retry_or_drop(self, job_id, f"database unreachable ({type(exc).__name__})")
         if outcome is Outcome.UNKNOWN:
             return _retry_or_drop(self, job_id, "not in the database")
+        if outcome is Outcome.BUSY:
+            # A suspected poison task waits until no other suspect runs on this worker
+            # (worker_loop's docstring); after SUSPECT_REDELIVERIES the reconciler
+            # republishes it.
+            if int(self.request.retries) < SUSPECT_REDELIVERIES:
+                _redeliver(
+                    self, job_id, countdown=SUSPECT_WAIT_SECONDS, max_retries=SUSPECT_REDELIVERIES
+                )
+                return "dropped"
+            log.info("job %s: still waiting for a worker without a suspect; dropped", job_id)
         if outcome is Outcome.TAKEN:
             log.info("job %s: leased elsewhere or finished; message dropped", job_id)
         return outcome.value
@@ -140,13 +189,32 @@ def _register_stats_command() -> None:
         return {"in_flight": host.in_flight, "capacity": host.capacity, "owner": host.owner}
 
 
+def _redeliver(task: Any, job_id: int, **options: Any) -> None:
+    """Send the message again later (raises Celery's ``Retry``), unless the broker is down.
+
+    With the broker unreachable the new message cannot be sent; Celery would log that as
+    a rejected task with a traceback. The job is safe in the database and the reconciler
+    publishes it again, so one line says so and the message is simply finished.
+    """
+    try:
+        raise task.retry(**options)
+    except Reject as exc:
+        log.warning(
+            "job %s: cannot send its message again (broker unreachable: %s); "
+            "the reconciler publishes it again",
+            job_id,
+            type(exc.reason).__name__ if isinstance(exc.reason, BaseException) else exc.reason,
+        )
+
+
 def _retry_or_drop(task: Any, job_id: int, why: str) -> str:
     retries = int(task.request.retries)
     if retries < DELIVERY_RETRIES:
         delay = delivery_backoff(retries)
         log.warning("job %s: %s; retry %d in %.1fs", job_id, why, retries + 1, delay)
-        raise task.retry(countdown=delay)
-    log.error(
+        _redeliver(task, job_id, countdown=delay)
+        return "dropped"
+    log.warning(  # not an error: the job is safe in the database and is published again
         "job %s: %s after %d retries; message dropped, the reconciler owns the job",
         job_id,
         why,
@@ -158,13 +226,26 @@ def _retry_or_drop(task: Any, job_id: int, why: str) -> str:
 def _connect_lifecycle(host: WorkerLoop) -> None:
     """Start the loop when the worker is ready (or in each prefork child), stop it on exit."""
 
+    def start() -> None:
+        try:
+            host.start()
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            # The database is down as the worker starts: the first delivered job starts
+            # the loop (``accept``), and Celery retries that job until it can.
+            log.warning(
+                "database unreachable at start (%s); the worker loop starts with the first job",
+                type(exc).__name__,
+            )
+
     def in_child(**_: Any) -> None:
-        host.start()
+        start()
 
     def on_ready(sender: Any = None, **_: Any) -> None:
         pool = getattr(sender, "pool", None)
         if "prefork" not in type(pool).__module__:
-            host.start()
+            start()
 
     def on_shutdown(**_: Any) -> None:
         host.stop()
@@ -189,8 +270,13 @@ def run_worker(
     app.worker_main(
         [
             "worker",
-            "--pool=threads",
             f"--concurrency={CLAIM_SLOTS}",
+            # Gossip and mingle exchange worker events nobody here reads, and Celery's
+            # gossip step fails on a broker restart (``'NoneType' object has no attribute
+            # 'connection_errors'``); remote control (``learnpath_stats``) stays on.
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
             "--loglevel=INFO",
             f"--hostname=learnpath-{os.getpid()}@%h",
         ]

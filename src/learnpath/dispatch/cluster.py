@@ -10,6 +10,7 @@ relay pass.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -71,7 +72,8 @@ async def cluster_report(
         view = await asyncio.to_thread(_inspect_broker, app, timeout)
     finally:
         if owned:
-            await asyncio.to_thread(app.close)
+            with suppress(Exception):
+                await asyncio.to_thread(app.close)
     queue = await store.queue_report(publish_deadline_s=settings.publish_deadline_seconds)
     problems: list[str] = []
     if not view.ok:
@@ -145,12 +147,13 @@ def _inspect_broker(app: Any, timeout: float) -> _BrokerView:
     except Exception as exc:
         return _BrokerView(ok=False, error=type(exc).__name__, queues={}, workers=[])
     try:
-        # The broker can go away between the look at its queues and the ping.
         replies = app.control.ping(timeout=timeout) or []
         stats: dict[str, Any] = {}
         for reply in app.control.broadcast(STATS_COMMAND, reply=True, timeout=timeout) or []:
             stats.update(reply)
     except Exception as exc:
+        # The broker went away between the connection check and the ping (kombu may then
+        # fail inside its own cleanup, e.g. with an AttributeError): report, never raise.
         return _BrokerView(ok=False, error=type(exc).__name__, queues=queues, workers=[])
     names = sorted(name for reply in replies for name in reply)
     workers = [

@@ -36,6 +36,7 @@ from learnpath.dispatch.wakeup import PgListener
 from learnpath.settings import Settings
 from learnpath.store import Store, open_store
 from learnpath.store.migrate import upgrade
+from learnpath.store.outage import OutageLog, is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,10 @@ class Relay:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._last_reconcile = 0.0
+        self.broker_outage = OutageLog(
+            "broker",
+            meanwhile="submitted jobs wait in the database and are published when it is back",
+        )
 
     async def start(self) -> None:
         self._listener.start()
@@ -142,17 +147,15 @@ class Relay:
             except Exception as exc:
                 failures += 1
                 delay = broker_backoff(failures, self.settings.poll_seconds)
-                log.warning(
-                    "relay: cannot publish jobs (%s: %s); they wait in the database, "
-                    "retrying in %.1fs",
-                    type(exc).__name__,
-                    exc,
-                    delay,
-                )
+                if is_database_outage(exc):
+                    self.store.outage.failed(exc)  # the database's own outage line
+                elif not self.broker_outage.down:
+                    self.broker_outage.failed(exc)
+                    log.debug("relay: publish failed", exc_info=exc)
                 await asyncio.sleep(delay)
                 continue
             if failures:
-                log.info("relay: publishing again after %d failed attempt(s)", failures)
+                self.broker_outage.succeeded()
                 failures = 0
             await self.store.jobs_signal.wait(seen, self.settings.poll_seconds)
 
@@ -166,7 +169,10 @@ class Relay:
                 self.store, publish_deadline_s=self.settings.publish_deadline_seconds
             )
         except Exception as exc:
-            log.warning("relay: reconciler failed (%s); will try again", type(exc).__name__)
+            if is_database_outage(exc):
+                self.store.outage.failed(exc)
+            else:
+                log.warning("relay: reconciler failed (%s); will try again", type(exc).__name__)
 
 
 def run_relay(settings: Settings) -> None:

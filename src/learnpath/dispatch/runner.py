@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -13,17 +14,23 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from learnpath.store import Lease, LeaseLost, Store
+from learnpath.store.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Lease], Coroutine[Any, Any, None]]
 
-#: How often a workflow interrupted by a dropped database connection is resumed in place.
-DISCONNECT_RETRIES = 5
+#: How long a workflow interrupted by dropped database connections keeps resuming in
+#: place without saving any progress; saved progress starts the clock again.
+DISCONNECT_PATIENCE_SECONDS = 300.0
+
+Progress = Callable[[int], Coroutine[Any, Any, int | None]]
 
 
 def is_disconnect(exc: BaseException) -> bool:
     """True for a lost database connection (a restart, a terminated backend): retryable."""
+    if is_database_outage(exc):  # includes a server that is shutting down or starting
+        return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated) or isinstance(
             exc, OperationalError | InterfaceError
@@ -31,23 +38,51 @@ def is_disconnect(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError)
 
 
-def resume_on_disconnect(handler: Handler, *, retries: int = DISCONNECT_RETRIES) -> Handler:
+def resume_on_disconnect(
+    handler: Handler,
+    *,
+    patience: float = DISCONNECT_PATIENCE_SECONDS,
+    progress: Progress | None = None,
+) -> Handler:
     """Wrap a job handler so a dropped DB connection resumes the workflow from its checkpoint.
 
     Every step's output is committed with the step, so running the handler again under
-    the same lease redoes nothing already saved. Other exceptions pass through, and so
-    does a disconnect after ``retries`` attempts: ``JobRunner`` then records the failure.
+    the same lease redoes nothing already saved. Other exceptions pass through. Dropped
+    connections are the infrastructure's doing, not the task's: the workflow resumes
+    (backing off up to 8 s) for as long as it keeps saving progress (read from
+    ``progress(job_id)``, the job's progress counter), and gives up only after
+    ``patience`` seconds of disconnects with nothing saved; ``JobRunner`` then records
+    the failure. Meanwhile the lease still bounds it: if this worker cannot renew it, the
+    job is requeued elsewhere and this run's writes are refused.
     """
+    clock = time.monotonic
+
+    async def saved(job_id: int) -> int | None:
+        if progress is None:
+            return None
+        try:
+            return await progress(job_id)
+        except Exception:
+            return None  # the database is still away: count it as no progress
 
     async def run(lease: Lease) -> None:
-        for attempt in range(retries + 1):
+        streak = 0
+        mark = await saved(lease.job_id)
+        since = clock()
+        while True:
             try:
                 await handler(lease)
                 return
             except Exception as exc:
-                if attempt == retries or not is_disconnect(exc):
+                if not is_disconnect(exc):
                     raise
-                delay = min(0.5 * 2**attempt, 8.0)
+                now = await saved(lease.job_id)
+                if now is not None and (mark is None or now > mark):
+                    mark, since, streak = now, clock(), 0
+                if clock() - since > patience:
+                    raise
+                delay = min(0.5 * 2**streak, 8.0)
+                streak += 1
                 log.warning(
                     "job %s: database connection lost (%s); resuming in %.1fs",
                     lease.job_id,
@@ -74,7 +109,7 @@ class JobRunner:
 
     def __init__(self, store: Store, handler: Handler) -> None:
         self.store = store
-        self.handler = resume_on_disconnect(handler)
+        self.handler = resume_on_disconnect(handler, progress=store.job_progress)
 
     async def run(self, lease: Lease) -> None:
         work = asyncio.create_task(self.handler(lease), name=f"job-{lease.job_id}")
@@ -102,8 +137,13 @@ class JobRunner:
                 if not await self.store.heartbeat(lease) and await self._taken_over(lease):
                     work.cancel()
                     return True
-            except Exception:
-                log.warning("job %s: heartbeat failed; will try again", lease.job_id, exc_info=True)
+            except Exception as exc:
+                if is_database_outage(exc):
+                    self.store.outage.failed(exc)  # one line per outage, not one per beat
+                else:
+                    log.warning(
+                        "job %s: heartbeat failed; will try again", lease.job_id, exc_info=True
+                    )
         return False
 
     async def _taken_over(self, lease: Lease) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from learnpath.store import Store
 from learnpath.store.base import EVENTS_CHANNEL, JOBS_CHANNEL
+from learnpath.store.engine import is_dropped_connection
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class PgListener:
             connection: Any = None
             try:
                 connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+                closed = asyncio.Event()
+                connection.add_termination_listener(lambda _, done=closed: done.set())
                 await connection.add_listener(JOBS_CHANNEL, self._on_jobs)
                 await connection.add_listener(EVENTS_CHANNEL, self._on_events)
                 delay = 0.5
@@ -50,14 +54,18 @@ class PgListener:
                 self.store.jobs_signal.notify()
                 self.store.events_signal.notify()
                 while not connection.is_closed():
-                    await asyncio.sleep(5)
+                    # A terminated backend ends the wait at once; the ping finds a server
+                    # that went away silently. A dead connection is never pinged again.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(closed.wait(), 5)
+                    if closed.is_set() or connection.is_closed():
+                        raise ConnectionResetError("the server closed the connection")
                     await connection.execute("SELECT 1")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning(
-                    "LISTEN connection lost (%s); reconnecting in %.1fs", type(exc).__name__, delay
-                )
+                why = "closed by the server" if is_dropped_connection(exc) else type(exc).__name__
+                log.warning("LISTEN connection lost (%s); reconnecting in %.1fs", why, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
             finally:

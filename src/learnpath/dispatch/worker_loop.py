@@ -10,6 +10,14 @@ per task, no engine shared across loops.
 the loop, then returns; the workflow keeps running after the Celery message is acked. Up
 to ``capacity`` workflows run at once; when all slots are busy, ``accept`` waits for one,
 which holds the pool thread and so stops this worker taking more messages (back-pressure).
+
+Suspects run one at a time. A job whose worker died ``SUSPECT_STREAK`` times in a row
+without progress may be a poison task, one that kills its worker. A worker runs at most
+one suspect at a time (``Outcome.BUSY`` sends the message back to the broker for a
+moment, for this or another worker): so when a poison task kills its worker again, the
+other suspects are not on it, and only the tasks that die with no progress count deaths.
+Without this, a task that happens to share a worker with a poison task, and is killed
+with it before it can save anything, would be failed as a crash loop too.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from learnpath.dispatch.runner import JobRunner, worker_identity
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import Settings
 from learnpath.store import Lease
+from learnpath.store.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,11 @@ class Outcome(StrEnum):
     STARTED = "started"  # the lease is ours and the workflow runs on this process's loop
     TAKEN = "taken"  # another worker holds the lease, or the job is finished: nothing to do
     UNKNOWN = "unknown"  # no such job in the database
+    BUSY = "busy"  # a suspect, and this worker already runs one: deliver it again later
+
+
+#: Deaths in a row without progress that make a job a suspect (see the module docstring).
+SUSPECT_STREAK = 2
 
 
 class WorkerLoop:
@@ -66,6 +80,7 @@ class WorkerLoop:
         self._slots: asyncio.Semaphore | None = None
         self._runner: JobRunner | None = None
         self._reconciler: asyncio.Task[None] | None = None
+        self.suspects: set[int] = set()
 
     @property
     def started(self) -> bool:
@@ -148,14 +163,23 @@ class WorkerLoop:
 
     async def _accept(self, job_id: int) -> Outcome:
         assert self._slots is not None
+        assert self.runtime is not None
+        streak = await self.runtime.store.crash_streak(job_id)
+        suspect = streak is not None and streak >= SUSPECT_STREAK
+        if suspect:
+            if self.suspects:
+                return Outcome.BUSY
+            self.suspects.add(job_id)  # reserved before any await, so no second one slips in
         await self._slots.acquire()
         try:
             lease = await self._claim(job_id)
         except BaseException:
             self._slots.release()
+            self.suspects.discard(job_id)
             raise
         if not isinstance(lease, Lease):
             self._slots.release()
+            self.suspects.discard(job_id)
             return lease
         task = asyncio.create_task(self._run(lease), name=f"job-{job_id}")
         self.running[job_id] = (lease, task)
@@ -176,6 +200,7 @@ class WorkerLoop:
             await self._runner.run(lease)
         finally:
             self.running.pop(lease.job_id, None)
+            self.suspects.discard(lease.job_id)
             self._slots.release()
 
     async def _reconcile_forever(self) -> None:
@@ -188,7 +213,12 @@ class WorkerLoop:
                     self.runtime.store, publish_deadline_s=self.settings.publish_deadline_seconds
                 )
             except Exception as exc:
-                log.warning("reconciler: %s; trying again in %.1fs", type(exc).__name__, interval)
+                if is_database_outage(exc):
+                    self.runtime.store.outage.failed(exc)  # logged once per outage
+                else:
+                    log.warning(
+                        "reconciler: %s; trying again in %.1fs", type(exc).__name__, interval
+                    )
             await asyncio.sleep(interval)
 
     async def _close(self) -> None:

@@ -5,10 +5,22 @@ engine whose transactions start with ``BEGIN IMMEDIATE`` (the write lock is take
 front, never upgraded mid-transaction, which is what makes claims race-free across
 processes). Reads use a second engine and, in WAL mode, never block the writer.
 On PostgreSQL both roles share one pooled engine.
+
+A PostgreSQL backend can be terminated under a connection at any moment (a restart,
+``pg_terminate_backend``, a failover). asyncpg then sometimes still reports the
+connection as open, its protocol stuck waiting for the end of the server's last error,
+and the next statement on it fails with ``InternalClientError: cannot switch to state
+12; another operation (2) is in progress``. That is not two coroutines sharing a
+connection: it is a dead connection that SQLAlchemy was not told is dead, so the pool
+kept handing it out. ``_mark_disconnects`` tells it: such errors are disconnects, the
+connection is discarded, the rest of the pool is invalidated with it, and the
+pre-ping on checkout replaces every connection the server dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +28,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -51,7 +65,82 @@ def make_engines(url: str, *, pool_size: int = 10) -> Engines:
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=120
     )
+    event.listen(engine.sync_engine, "handle_error", _mark_disconnects)
     return Engines(writer=engine, reader=engine, url=url)
+
+
+#: asyncpg errors that mean the server dropped the connection (matched by class name:
+#: SQLAlchemy re-raises some of them under its own adapter classes of the same name).
+_DROPPED = frozenset(
+    {
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "CrashShutdownError",
+    }
+)
+#: What asyncpg says about a connection whose server side went away mid-protocol.
+_DROPPED_TEXT = ("another operation", "connection was closed in the middle of operation")
+
+
+def is_dropped_connection(error: BaseException) -> bool:
+    """True when ``error`` (or its cause) says the PostgreSQL connection is dead."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ in _DROPPED or isinstance(current, ConnectionResetError):
+            return True
+        driver = type(current).__name__ == "InternalClientError" or "asyncpg" in (
+            type(current).__module__
+        )
+        if driver and any(sign in str(current) for sign in _DROPPED_TEXT):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
+
+
+def _mark_disconnects(context: Any) -> None:
+    """``handle_error`` hook: a dropped connection is a disconnect (see the module docs)."""
+    if not context.is_disconnect and is_dropped_connection(context.original_exception):
+        context.is_disconnect = True
+    if context.is_disconnect:
+        _quiet_orphaned_waiters()
+
+
+_ORPHANED = "unexpected connection_lost() call"
+
+
+def _quiet_orphaned_waiters() -> None:
+    """Keep asyncpg's orphaned waiters of discarded connections out of the error log.
+
+    A statement refused by a dead connection (the state error above) leaves asyncpg's
+    waiter for it behind; when the socket finally closes, asyncpg fails that waiter with
+    ``ConnectionError('unexpected connection_lost() call')`` and, as nobody awaits it,
+    asyncio logs "Future exception was never retrieved". The connection was already
+    discarded and its caller told, so that report is noise; any other goes through.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    previous = loop.get_exception_handler()
+    if getattr(previous, "learnpath_orphans", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, ConnectionError) and _ORPHANED in str(error):
+            log.debug("an abandoned connection's waiter failed: %s", error)
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.learnpath_orphans = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:

@@ -64,8 +64,13 @@ def _is_outage(error: BaseException) -> bool:
 class OutageLog:
     """Logs "unavailable" once when an outage starts and "available" once when it ends."""
 
-    def __init__(self, what: str = "database") -> None:
+    def __init__(
+        self,
+        what: str = "database",
+        meanwhile: str = "requests answer 503 and work waits until it is back",
+    ) -> None:
         self.what = what
+        self.meanwhile = meanwhile
         self._down = False
         self._lock = threading.Lock()
 
@@ -79,9 +84,7 @@ class OutageLog:
                 return
             self._down = True
         log.warning(
-            "the %s is unavailable (%s); answering 503 until it is back",
-            self.what,
-            type(error).__name__,
+            "the %s is unavailable (%s); %s", self.what, type(error).__name__, self.meanwhile
         )
 
     def succeeded(self) -> None:

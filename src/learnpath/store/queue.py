@@ -306,7 +306,7 @@ class QueueQueries(StoreBase):
         step = (
             await tx.conn.execute(select(tasks.c.current_step).where(tasks.c.id == task_id))
         ).scalar_one()
-        item = (
+        pending = (
             await tx.conn.execute(
                 select(concept_content.c.concept_id, concept_content.c.kind)
                 .where(
@@ -314,11 +314,15 @@ class QueueQueries(StoreBase):
                     concept_content.c.status == ContentStatus.PENDING,
                 )
                 .order_by(concept_content.c.id)
-                .limit(1)
+                .limit(20)
             )
-        ).first()
-        if step == Step.CONTENT_GENERATION and item is not None:
-            return f"step {step}, concept {item.concept_id} ({item.kind})"
+        ).all()
+        if step == Step.CONTENT_GENERATION and pending:
+            # A concept's items are written side by side, so the worker died during one
+            # of the first pending concept's items: name them all, in order.
+            concept = pending[0].concept_id
+            kinds = [row.kind for row in pending if row.concept_id == concept]
+            return f"step {step}, concept {concept} ({', '.join(kinds)})"
         return f"step {step}"
 
     async def _crash_loop(
@@ -382,6 +386,18 @@ class QueueQueries(StoreBase):
                 )
                 .values(published_at=tx.now)
             )
+
+    async def crash_streak(self, job_id: int) -> int | None:
+        """How many times in a row the job's worker died with no progress (None: no job)."""
+        async with self.read() as conn:
+            streak = await conn.scalar(select(jobs.c.crash_streak).where(jobs.c.id == job_id))
+        return None if streak is None else int(streak)
+
+    async def job_progress(self, job_id: int) -> int | None:
+        """The job's progress counter: it grows with every step or item the job saves."""
+        async with self.read() as conn:
+            seq = await conn.scalar(select(jobs.c.progress_seq).where(jobs.c.id == job_id))
+        return None if seq is None else int(seq)
 
     async def get_job(self, job_id: int) -> JobRecord | None:
         async with self.read() as conn:
