@@ -21,6 +21,19 @@ from learnpath.domain.text import first_unstorable
 DRAIN_FACTOR = 16
 
 
+def replaying(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``messages`` (a body already read) first, then waits
+    on the client as ``receive`` does (for its disconnect)."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, counting the bytes actually sent.
 
@@ -65,12 +78,7 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
 
-        async def replay() -> Message:
-            if buffered:
-                return buffered.pop(0)
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(buffered, receive), send)
 
     async def _drain(self, receive: Receive, declared: int | None) -> None:
         """Read and drop a moderately oversized body, so the client can read our answer.
@@ -358,9 +366,4 @@ class TextGuard:
             )
             return
 
-        async def replay() -> Message:
-            if buffered:
-                return buffered.pop(0)
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(buffered, receive), send)

@@ -22,6 +22,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from learnpath.api.middleware import replaying
+
 ATTEMPTS = 3
 #: Seconds before attempt 2, 3, …: long enough for the pool to reconnect.
 PAUSES = (0.2, 0.6)
@@ -60,13 +62,7 @@ class RepeatOnDatabaseDrop:
         self, scope: Scope, body: list[Message], receive: Receive, send: Send, *, hold_503: bool
     ) -> bool:
         """Run the app once; True when it answered a database 503 that was held back."""
-        replay = list(body)
         held = False
-
-        async def replay_receive() -> Message:
-            if replay:
-                return replay.pop(0)
-            return await receive()  # after the body: wait for the client to disconnect
 
         async def guarded_send(message: Message) -> None:
             nonlocal held
@@ -75,7 +71,7 @@ class RepeatOnDatabaseDrop:
             if not held:
                 await send(message)
 
-        await self.app(scope, replay_receive, guarded_send)
+        await self.app(scope, replaying(body, receive), guarded_send)
         return held
 
 
