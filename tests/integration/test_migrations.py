@@ -29,11 +29,11 @@ LEARNING_TABLES = {
 }
 
 
-def test_the_migrations_have_one_head_after_the_accounts() -> None:
+def test_the_migrations_have_one_head_after_the_fair_claims() -> None:
     scripts = ScriptDirectory.from_config(alembic_config(""))
-    assert scripts.get_heads() == ["0008"]
+    assert scripts.get_heads() == ["0009"]
     chain = [s.revision for s in scripts.walk_revisions("base", "heads")]
-    assert chain == ["0008", "0007", "0006", "0003", "0002", "0001"]
+    assert chain == ["0009", "0008", "0007", "0006", "0003", "0002", "0001"]
 
 
 def _migrate(url: str, target: str, down: bool = False) -> Callable[[Any], None]:

@@ -24,6 +24,7 @@ from learnpath.domain.quota import SubmitLimits
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.accounts import submit_quota_refusal
 from learnpath.store.base import Conflict, Lease, StoreBase, Tx, held
+from learnpath.store.fairness import next_fair_rank
 from learnpath.store.records import JobRecord, TaskRecord
 from learnpath.store.tables import concept_content, jobs, step_runs, tasks
 
@@ -118,6 +119,7 @@ class QueueQueries(StoreBase):
                 jobs.insert()
                 .values(
                     task_id=task_id,
+                    fair_rank=await next_fair_rank(tx, task_id),
                     state="queued",
                     attempt=1,
                     max_attempts=self.max_attempts,
@@ -131,7 +133,7 @@ class QueueQueries(StoreBase):
         return int(job_id)
 
     async def claim_next_job(self, owner: str) -> Lease | None:
-        """Lease the oldest runnable job, or None when there is none."""
+        """Lease the next runnable job in fair order (``store.fairness``), or None."""
         return await self._claim(owner, job_id=None)
 
     async def claim_job(self, job_id: int, owner: str) -> Lease | None:
@@ -148,7 +150,9 @@ class QueueQueries(StoreBase):
             # The next-job claim skips rows others hold; a claim for one named job waits for
             # its row instead (a relay marking it published holds it only for a moment).
             runnable = (
-                runnable.order_by(jobs.c.id).limit(1).with_for_update(skip_locked=job_id is None)
+                runnable.order_by(jobs.c.fair_rank, jobs.c.id)
+                .limit(1)
+                .with_for_update(skip_locked=job_id is None)
             )
             token = str(uuid.uuid4())
             row = (
@@ -370,7 +374,7 @@ class QueueQueries(StoreBase):
             rows = await conn.execute(
                 select(jobs.c.id)
                 .where(jobs.c.state == "queued", jobs.c.published_at.is_(None))
-                .order_by(jobs.c.id)
+                .order_by(jobs.c.fair_rank, jobs.c.id)
                 .limit(limit)
             )
             return [int(r.id) for r in rows]

@@ -88,6 +88,8 @@ users = Table(
     # Per-user submit limits; null: the settings' defaults.
     Column("max_active_tasks", Integer),
     Column("submits_per_minute", Integer),
+    # The start tag of the user's newest job (see ``learnpath.store.fairness``).
+    Column("fair_rank", Integer, nullable=False, server_default=text("0")),
 )
 
 # A user's API tokens (several per user): only the SHA-256 of each is stored. A token is
@@ -181,14 +183,20 @@ jobs = Table(
     Column("recoveries", Integer, nullable=False, server_default=text("0")),
     Column("crash_streak", Integer, nullable=False, server_default=text("0")),
     Column("crash_point", Text),
+    # Start tag: runnable jobs are claimed by (fair_rank, id), fair across users.
+    Column("fair_rank", Integer, nullable=False, server_default=text("0")),
     _created(),
-    # The claim query only ever scans runnable jobs: keep that scan small as the table grows.
+    # The claim query only ever scans runnable jobs, in claim order: keep that scan small
+    # as the table grows.
     Index(
         "ix_jobs_runnable",
+        "fair_rank",
         "id",
         postgresql_where=text("state = 'queued'"),
         sqlite_where=text("state = 'queued'"),
     ),
+    # The largest rank ever given, the fair order's clock when nothing is queued.
+    Index("ix_jobs_fair_rank", "fair_rank"),
     Index(
         "ix_jobs_running_lease",
         "lease_expires_at",
