@@ -9,10 +9,10 @@ import pytest
 
 from learnpath.agents import AgentTeam, build_team
 from learnpath.agents.llm_team import LLMTeam
-from learnpath.agents.search import SearchHit
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import Framework, apply_edits, structural_issues
 from learnpath.llm.usage import track_usage
+from learnpath.search.hits import SearchHit
 from tests.fakes.web_server import FakeWebServer
 from tests.unit.conftest_llm import TODAY, briefs, settings
 

@@ -10,7 +10,7 @@ from learnpath.agents.curriculum import CurriculumSkeleton, StageDetail
 from learnpath.agents.quiz import QuizAnswer, to_quiz
 from learnpath.domain.roadmap import EditPlan, apply_edits, structural_issues
 from learnpath.llm.offline import OUTPUT_TOOLS, offline_answer, plan_size
-from learnpath.llm.topics import detect_domain, topic_of
+from learnpath.llm.offline.topics import detect_domain, topic_of
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -10,7 +10,7 @@ import pytest
 from learnpath.agents.llm_team import LLMTeam
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import Framework
-from learnpath.llm.topics import topic_of
+from learnpath.llm.offline.topics import topic_of
 from tests.unit.conftest_llm import TODAY, briefs, settings
 
 EN_GOALS = [

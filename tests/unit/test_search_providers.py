@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from learnpath.agents.search import SearchHit
 from learnpath.search import SearchError, SearxngSearch, TavilySearch, search_from
+from learnpath.search.hits import SearchHit
 from learnpath.search.providers import search_health
 from learnpath.settings import Settings
 from tests.fakes.search_server import FakeSearchServer

@@ -6,10 +6,10 @@ import pydantic_ai.models
 import pytest
 
 from learnpath.agents import resources
-from learnpath.agents.search import SearchHit
 from learnpath.llm.retry import outcome_of
 from learnpath.llm.usage import track_usage
 from learnpath.search import LinkChecker, SearchError
+from learnpath.search.hits import SearchHit
 from tests.unit.conftest_llm import briefs, guarded, tool_answer
 from tests.unit.test_agents_parts import INTENT, REQUEST, framework
 

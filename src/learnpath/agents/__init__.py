@@ -6,8 +6,8 @@ model (``LEARNPATH_MODEL``), or over the offline model when none is configured.
 
 from __future__ import annotations
 
-from learnpath.agents.search import SearchHit, SearchProvider
 from learnpath.agents.team import AgentTeam, ConceptBrief
+from learnpath.search.hits import SearchHit, SearchProvider
 from learnpath.settings import Settings
 
 

@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 from learnpath.agents import curriculum, editor, intent, quiz, resources, tutorial, validator
 from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle
-from learnpath.agents.search import SearchProvider
 from learnpath.agents.team import ConceptBrief, DesignJournal
 from learnpath.domain.content import Quiz, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
 from learnpath.llm.guard import Sleep
 from learnpath.llm.models import AGENT_NAMES, OFFLINE, check_agent_models, model_for
+from learnpath.search.hits import SearchProvider
 from learnpath.search.providers import link_checker_from, search_from
 from learnpath.settings import Settings
 

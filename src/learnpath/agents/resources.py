@@ -19,10 +19,10 @@ from learnpath.agents.prompting import (
     brief_context,
     structured_agent,
 )
-from learnpath.agents.search import SearchHit, SearchProvider
 from learnpath.agents.team import ConceptBrief
 from learnpath.domain.content import Resource, ResourceList
 from learnpath.llm.guard import GuardedModel
+from learnpath.search.hits import SearchHit, SearchProvider
 from learnpath.search.links import LinkChecker
 from learnpath.search.providers import SearchError
 

@@ -1,5 +1,6 @@
-"""Web search for grounded resources: SearXNG and Tavily providers, and a bounded link check."""
+"""Web search for grounded resources: the search protocol, SearXNG, Tavily, a link check."""
 
+from learnpath.search.hits import SearchHit, SearchProvider
 from learnpath.search.links import LinkChecker
 from learnpath.search.providers import (
     SearchError,
@@ -12,6 +13,8 @@ from learnpath.search.providers import (
 __all__ = [
     "LinkChecker",
     "SearchError",
+    "SearchHit",
+    "SearchProvider",
     "SearxngSearch",
     "TavilySearch",
     "link_checker_from",

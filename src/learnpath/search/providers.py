@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from learnpath.agents.search import SearchHit
+from learnpath.search.hits import SearchHit
 from learnpath.search.links import LinkChecker
 from learnpath.settings import Settings
 

@@ -1,4 +1,4 @@
-"""The pluggable web search the resources agent may use (none by default)."""
+"""A search result and the pluggable search the resources agent may use (none by default)."""
 
 from __future__ import annotations
 

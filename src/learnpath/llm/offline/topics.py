@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from learnpath.llm.catalog import DOMAINS, Curriculum, Domain
+from learnpath.llm.offline.catalog import DOMAINS, Curriculum, Domain
 
 _STOPWORDS = frozenset(
     [

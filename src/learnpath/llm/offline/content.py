@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnpath.llm.catalog import EXAMPLES, REFERENCES, pick
+from learnpath.llm.offline.catalog import EXAMPLES, REFERENCES, pick
 
 Context = dict[str, Any]
 

@@ -2,7 +2,7 @@
 
 ``offline_answer(output_tool, context)`` returns the JSON an agent expects, chosen by the
 name of its output tool and built only from the prompt's input block (see
-``learnpath.llm.context``), so the same request always gives the same roadmap. ``OfflineModel``
+``learnpath.llm.context``), so the same request always gives the same roadmap. ``offline_model()``
 wraps it as a pydantic-ai ``FunctionModel`` so the agents run their normal code path; the fake
 OpenAI-compatible server reuses ``offline_answer`` for its default replies.
 """
@@ -24,10 +24,10 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from learnpath.llm import offline_content
-from learnpath.llm.catalog import Curriculum, pick
 from learnpath.llm.context import extract_context
-from learnpath.llm.topics import (
+from learnpath.llm.offline import content
+from learnpath.llm.offline.catalog import Curriculum, pick
+from learnpath.llm.offline.topics import (
     detect_domain,
     display_name,
     domain_by_key,
@@ -106,7 +106,7 @@ def _intent(context: Context) -> Answer:
         "focus_areas": modules[:3],
         "weekly_hours": int(request.get("hours_per_week", 8)),
         "total_weeks": max(1, min(520, int(context.get("available_weeks", 12)))),
-        "notes": offline_content.offline_note(language),
+        "notes": content.offline_note(language),
     }
 
 
@@ -117,11 +117,11 @@ def _skeleton(context: Context) -> Answer:
     chosen = curriculum[:stages]
     return {
         "title": (f"{name}学习路线" if language == "zh" else f"{name} roadmap")[:300],
-        "summary": offline_content.roadmap_summary(name, len(chosen), language),
+        "summary": content.roadmap_summary(name, len(chosen), language),
         "stages": [
             {
                 "name": pick(stage_name, language),
-                "description": offline_content.stage_description(
+                "description": content.stage_description(
                     pick(stage_name, language), index + 1, len(chosen), language
                 ),
                 "module_names": [pick(module_name, language) for module_name, _ in modules],
@@ -151,13 +151,11 @@ def _stage_detail(context: Context) -> Answer:
         modules.append(
             {
                 "name": module_name,
-                "description": offline_content.module_description(module_name, language),
+                "description": content.module_description(module_name, language),
                 "concepts": [
                     {
                         "name": concept,
-                        "description": offline_content.concept_description(
-                            concept, module_name, language
-                        ),
+                        "description": content.concept_description(concept, module_name, language),
                         "estimated_hours": hours,
                         "difficulty": levels[min(2, (stage_index - 1 + position) // 2)],
                         "prerequisites": [names[position - 1]] if position else [],
@@ -170,7 +168,7 @@ def _stage_detail(context: Context) -> Answer:
 
 
 def _review(context: Context) -> Answer:
-    return {"issues": [], "comments": offline_content.review_comment(_language(context))}
+    return {"issues": [], "comments": content.review_comment(_language(context))}
 
 
 _GENERATORS: dict[str, Callable[[Context], Answer]] = {
@@ -178,10 +176,10 @@ _GENERATORS: dict[str, Callable[[Context], Answer]] = {
     "curriculum_skeleton": _skeleton,
     "stage_detail": _stage_detail,
     "structure_review": _review,
-    "edit_plan": offline_content.edit_plan,
-    "tutorial": offline_content.tutorial,
-    "resource_list": offline_content.resources,
-    "quiz": offline_content.quiz,
+    "edit_plan": content.edit_plan,
+    "tutorial": content.tutorial,
+    "resource_list": content.resources,
+    "quiz": content.quiz,
 }
 
 
@@ -200,7 +198,7 @@ def prompt_context(messages: list[ModelMessage]) -> Context:
 async def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     context = prompt_context(messages)
     if not info.output_tools:
-        return ModelResponse(parts=[TextPart(offline_content.offline_note(_language(context)))])
+        return ModelResponse(parts=[TextPart(content.offline_note(_language(context)))])
     tool = info.output_tools[0]
     return ModelResponse(parts=[ToolCallPart(tool.name, offline_answer(tool.name, context))])
 
