@@ -1,17 +1,15 @@
 """Following a task's event log: the one loop behind the API's stream, the web page and the CLI.
 
 ``follow_events`` yields the task's events after a sequence number, in order, and then the
-new ones as they are committed, until the stream should end. It ends on one rule, the
-event vocabulary's (``EventType.ends_stream``):
+new ones as they are committed. It ends once it has read all there is, when:
 
-* right after an event that ends a stream (a terminal event, or ``review_required``) once
-  nothing follows it yet: whoever follows reconnects after deciding the review or
+* the last event ends a stream (``EventType.ends_stream``: a terminal event, or
+  ``review_required``); whoever follows starts again after deciding the review or
   retrying the task;
-* as soon as it has read the whole log of a task that was already finished when the
-  follow started (a terminal status always comes with its terminal event), instead of
-  waiting for an event that will never come: a follow that starts after the last event
-  gets nothing, and events added to a finished task's log without reopening it (a
-  rename, a share) do not keep it open.
+* or the task was already finished when the follow started (its terminal event is then
+  in the log): a follow that starts after the last event gets nothing instead of waiting
+  for an event that will never come, and events added to a finished task's log without
+  reopening it (a rename, a share) do not keep it open.
 
 New events are noticed through ``store.events_signal`` (note its version, read, then wait,
 so a commit between the read and the wait is never missed), with a poll every
