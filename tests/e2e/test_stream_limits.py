@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from learnpath.api.sse import LIFETIME_REACHED
+from learnpath.sse import LIFETIME_REACHED
 from learnpath.testing.teams import TinyTeam
 from tests.e2e.conftest import API, TERMINAL, LiveApp, StartServer, Tokens
 from tests.e2e.test_web_pages import csrf_of

@@ -1,4 +1,7 @@
-"""``learnpath generate``: submit, run embedded, follow the task's events live, export."""
+"""``learnpath generate``: submit, run embedded, follow the task's events live, export.
+
+Steps are named as on the web pages (``learnpath.web.i18n``, in English).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from learnpath.cli.common import (
     err,
     fail,
 )
+from learnpath.domain.events import EventType
 from learnpath.domain.quota import QuotaExceeded
 from learnpath.domain.request import (
     FieldProblem,
@@ -42,24 +46,17 @@ from learnpath.learning.quota import submit_limits
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import Settings
 from learnpath.store import Conflict, Store
+from learnpath.store.follow import follow_events
 from learnpath.store.records import EventRecord, UserRecord
 from learnpath.store.users import LOCAL_USER
+from learnpath.web.i18n import label
 from learnpath.workflow.review import BlockingIssues, ReviewDecision, submit_review
 
-STEP_LABELS = {
-    Step.INTENT_ANALYSIS: "Analysing your goal",
-    Step.CURRICULUM_DESIGN: "Designing the curriculum",
-    Step.STRUCTURE_VALIDATION: "Validating the structure",
-    Step.ROADMAP_EDIT: "Repairing the roadmap",
-    Step.HUMAN_REVIEW: "Waiting for your review",
-    Step.CONTENT_GENERATION: "Writing tutorials, resources and quizzes",
-}
-ENDINGS = {"task_completed", "task_partially_failed", "task_failed", "task_canceled"}
 ENDING_LABELS = {
-    "task_completed": "Roadmap ready",
-    "task_partially_failed": "Roadmap ready, some content failed",
-    "task_failed": "Generation failed",
-    "task_canceled": "Canceled",
+    EventType.TASK_COMPLETED: "Roadmap ready",
+    EventType.TASK_PARTIALLY_FAILED: "Roadmap ready, some content failed",
+    EventType.TASK_FAILED: "Generation failed",
+    EventType.TASK_CANCELED: "Canceled",
 }
 FIELD_LABELS = {
     "goal": "the goal",
@@ -202,10 +199,10 @@ def default_path(settings: Settings, title: str, task_id: str, fmt: str) -> Path
 async def follow(
     runtime: Runtime, task_id: str, user_id: str, *, interactive_review: bool, after: int = 0
 ) -> str:
-    """Render the task's events after ``after`` until it ends; asks for review decisions
-    when it parks."""
+    """Render the task's events after ``after`` until it ends, asking for the review
+    decision each time it waits for one; returns the type of the last event ("" if none)."""
     store = runtime.store
-    seen = after
+    last: EventRecord | None = None
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -218,49 +215,49 @@ async def follow(
         step_bar = progress.add_task("Waiting for the workflow to start", total=None)
         concept_bar: Any = None
         while True:
-            version = store.events_signal.version
-            events = await store.events_after(task_id, seen)
-            for event in events:
-                seen = event.seq
+            events = follow_events(
+                store, task_id, after, poll_seconds=runtime.settings.poll_seconds
+            )
+            async for event in events:
+                after, last = event.seq, event
                 concept_bar = _render(progress, step_bar, concept_bar, event)
-                if event.type in ENDINGS:
-                    return event.type
-                if event.type == "review_required":
-                    progress.stop()
-                    await _review(store, task_id, user_id, event, interactive_review)
-                    progress.start()
-            if not events:
-                await store.events_signal.wait(version, runtime.settings.poll_seconds)
+            if last is None or last.type != EventType.REVIEW_REQUIRED:
+                return last.type if last is not None else ""
+            progress.stop()
+            await _review(store, task_id, user_id, last, interactive_review)
+            progress.start()
+
+
+def _step_label(step: object) -> str:
+    return label("en", "step", step)
 
 
 def _render(progress: Progress, step_bar: Any, concept_bar: Any, event: EventRecord) -> Any:
     data = event.data
-    if event.type == "step_started":
-        label = STEP_LABELS.get(Step(data["step"]), data["step"])
-        progress.update(step_bar, description=label)
-    elif event.type == "step_completed":
-        label = STEP_LABELS.get(Step(data["step"]), data["step"])
-        progress.console.print(f"[green]✓[/] {label}")
-    elif event.type in ("concept_completed", "concept_failed"):
+    if event.type == EventType.STEP_STARTED:
+        progress.update(step_bar, description=_step_label(data["step"]))
+    elif event.type == EventType.STEP_COMPLETED:
+        progress.console.print(f"[green]✓[/] {_step_label(data['step'])}")
+    elif event.type in (EventType.CONCEPT_COMPLETED, EventType.CONCEPT_FAILED):
         if concept_bar is None:
             concept_bar = progress.add_task("Concepts", total=data["total"])
         progress.update(concept_bar, completed=data["done"], total=data["total"])
-        if event.type == "concept_failed":
+        if event.type == EventType.CONCEPT_FAILED:
             progress.console.print(f"[red]✗[/] {data.get('message', data['concept_id'])}")
-    elif event.type == "stage_designed":
+    elif event.type == EventType.STAGE_DESIGNED:
         progress.update(
             step_bar,
             description=(
-                f"{STEP_LABELS[Step.CURRICULUM_DESIGN]}: stage {data['stage']} of {data['of']} "
+                f"{_step_label(Step.CURRICULUM_DESIGN)}: stage {data['stage']} of {data['of']} "
                 "designed"
             ),
         )
-    elif event.type == "task_requeued":
+    elif event.type == EventType.TASK_REQUEUED:
         progress.console.print(f"[yellow]↻[/] {data.get('reason', 'requeued')}")
-    elif event.type in ENDINGS:
+    elif event.type in ENDING_LABELS:
         progress.update(
             step_bar,
-            description=ENDING_LABELS.get(event.type, event.type),
+            description=ENDING_LABELS[EventType(event.type)],
             total=1,
             completed=1,
         )

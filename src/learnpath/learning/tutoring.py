@@ -220,7 +220,7 @@ class TutorService:
         """Yield the answer's text after ``offset`` as it is saved, then its final record.
 
         ``read`` awaits each database read: a stream to a client passes one that a client
-        leaving cannot cancel half-way (``learnpath.api.sse.uncancelled``).
+        leaving cannot cancel half-way (``learnpath.store.follow.uncancelled``).
         """
         while True:
             seen = self.signal.version

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from learnpath.api.routes.learning import reply_sse
 from learnpath.domain.reviews import Rating, zone
 from learnpath.domain.roadmap import Framework
 from learnpath.domain.tutor import MAX_QUESTION, Source, SourceKind, link_citations
@@ -23,6 +22,7 @@ from learnpath.learning.notes import save_answer
 from learnpath.learning.quota import QuotaExceeded, check_chat_rate
 from learnpath.learning.reviews import InvalidAnswer, answer_card, due_today, learner_zone
 from learnpath.learning.tutoring import TutorService
+from learnpath.sse import reply_events
 from learnpath.store import Conflict, NotFound, Store
 from learnpath.store.tutoring import MessageRecord
 from learnpath.web.forms import bad_form, whole_number
@@ -208,7 +208,7 @@ async def answer_stream(
     return page_stream(
         request,
         visitor.user.id,
-        reply_sse(_tutoring(request), visitor.user.id, message_id, offset, final=final),
+        reply_events(_tutoring(request), visitor.user.id, message_id, offset, final),
     )
 
 

@@ -1,30 +1,34 @@
 """Live progress for the task page: a cookie-authenticated event stream and a JSON snapshot.
 
 The stream replays the task's events after ``Last-Event-ID`` (event id = sequence
-number), or on the first connection after ``?after=`` (the last event the page rendered), and then follows new ones, woken by the store's events signal with a short
-poll as the fallback for events committed by other processes. It ends with an
-``end`` event once the task is finished, so the browser does not reconnect forever.
+number), or on the first connection after ``?after=`` (the last event the page rendered),
+and then follows new ones (``follow_events``). Each is sent as a ``task`` event labelled
+in the page's language. When the follow ends (the task finished, or waits for a review)
+an ``end`` event with the task's status closes it, so the browser does not reconnect
+forever; the page reloads for the new status.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from learnpath.api.sse import (
+from learnpath.sse import (
     MAX_EVENT_ID,
     InvalidEventId,
     StreamLimits,
+    StreamTiming,
     TooManyStreams,
     event_id,
-    uncancelled,
+    frame,
+    retry,
+    with_keepalives,
 )
 from learnpath.store import Store
+from learnpath.store.follow import follow_events, uncancelled
 from learnpath.web.i18n import ui_language
 from learnpath.web.rendering import PageRoute, error_page
 from learnpath.web.session import PageError, Visitor, current_visitor, runtime_of
@@ -32,9 +36,6 @@ from learnpath.web.views import event_json, task_json
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 VisitorDep = Annotated[Visitor, Depends(current_visitor)]
-
-POLL_SECONDS = 1.0
-KEEPALIVE_SECONDS = 15.0
 
 
 def resume_from(last_event_id: str | None, fallback: int, maximum: int = MAX_EVENT_ID) -> int:
@@ -103,26 +104,23 @@ async def task_stream(
 async def _events(
     request: Request, store: Store, task_id: str, user_id: str, after: int, language: str
 ) -> AsyncIterator[str]:
-    yield "retry: 2000\n\n"
-    clock = asyncio.get_running_loop().time
-    quiet_since = clock()
-    while not await request.is_disconnected():
-        seen = store.events_signal.version
-        events = await uncancelled(store.events_after(task_id, after))
-        for event in events:
-            after = event.seq
-            payload = json.dumps(event_json(event, language), ensure_ascii=False, default=str)
-            yield f"id: {event.seq}\nevent: task\ndata: {payload}\n\n"
-        if events:
-            quiet_since = clock()
-            continue
-        task = await uncancelled(store.get_task(task_id, user_id))
-        if task.status.is_terminal:
-            if await uncancelled(store.events_after(task_id, after, limit=1)):
-                continue  # the last events were committed with the status: send them first
-            yield f"id: {after}\nevent: end\ndata: {json.dumps({'status': str(task.status)})}\n\n"
-            return
-        await store.events_signal.wait(seen, POLL_SECONDS)
-        if clock() - quiet_since >= KEEPALIVE_SECONDS:
-            quiet_since = clock()
-            yield ": keepalive\n\n"
+    timing: StreamTiming = request.app.state.sse_timing
+    yield retry(2.0)
+    async for chunk in with_keepalives(
+        _labelled(store, task_id, user_id, after, language, timing), timing.keepalive_seconds
+    ):
+        yield chunk
+
+
+async def _labelled(
+    store: Store, task_id: str, user_id: str, after: int, language: str, timing: StreamTiming
+) -> AsyncIterator[str]:
+    """The task's events for the page, then ``end`` with the task's status."""
+    events = follow_events(
+        store, task_id, after, poll_seconds=timing.poll_seconds, batch=timing.batch
+    )
+    async for event in events:
+        after = event.seq
+        yield frame("task", event_json(event, language), event.seq)
+    task = await uncancelled(store.get_task(task_id, user_id))
+    yield frame("end", {"status": str(task.status)}, after)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -25,10 +24,10 @@ from learnpath.api.learning_schemas import (
 from learnpath.api.openapi import AUTHED, problem_responses
 from learnpath.api.render import framework_of
 from learnpath.api.routes.tasks import SSE_EVENT_SCHEMA
-from learnpath.api.sse import StreamLimits, StreamSlot, event_id, uncancelled
 from learnpath.learning.notes import save_answer
 from learnpath.learning.quota import QuotaExceeded, check_chat_rate
 from learnpath.learning.tutoring import TutorService
+from learnpath.sse import StreamLimits, StreamSlot, event_id, frame, reply_events
 from learnpath.store import NotFound, Store
 from learnpath.store.tutoring import MessageRecord
 
@@ -61,31 +60,16 @@ async def concept_exists(store: Store, user_id: str, roadmap_id: str, concept_id
         raise NotFound(f"no concept {concept_id} in roadmap {roadmap_id}")
 
 
-def _sse(event: str, data: Any, event_id: int | None = None) -> str:
-    payload = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {payload}\n\n"
-
-
-async def reply_sse(
-    service: TutorService,
-    user_id: str,
-    message_id: str,
-    offset: int = 0,
-    *,
-    final: Callable[[MessageRecord], dict[str, Any]] | None = None,
+def reply_sse(
+    service: TutorService, user_id: str, message_id: str, offset: int = 0
 ) -> AsyncIterator[str]:
-    """A reply as server-sent events from ``offset``: ``delta`` pieces, then ``done``."""
-    yield "retry: 1000\n\n"
-    async for event in service.follow(user_id, message_id, offset, read=uncancelled):
-        if event.final is not None:
-            body = final(event.final) if final else message_out(event.final).model_dump(mode="json")
-            yield _sse("done", body)
-            return
-        end = event.offset + len(event.text)
-        yield _sse(
-            "delta", {"message_id": message_id, "offset": event.offset, "text": event.text}, end
-        )
+    """A reply as server-sent events from ``offset``: ``delta`` pieces, then ``done`` with
+    the stored message."""
+    return reply_events(service, user_id, message_id, offset, _message_json)
+
+
+def _message_json(message: MessageRecord) -> dict[str, Any]:
+    return message_out(message).model_dump(mode="json")
 
 
 def sse_response(request: Request, slot: StreamSlot, stream: AsyncIterator[str]) -> Response:
@@ -157,8 +141,8 @@ async def ask(
         return Response(exchange.model_dump_json(), status_code=202, media_type="application/json")
 
     async def events() -> AsyncIterator[str]:
-        yield _sse("question", message_out(question).model_dump(mode="json"))
-        yield _sse("answer", message_out(answer).model_dump(mode="json"))
+        yield frame("question", _message_json(question))
+        yield frame("answer", _message_json(answer))
         async for chunk in reply_sse(tutoring_of(request), user.id, answer.id):
             yield chunk
 
@@ -284,4 +268,4 @@ async def delete_note(note_id: NoteId, user: CurrentUser, store: StoreDep) -> Re
     return Response(status_code=204)
 
 
-__all__ = ["MessageOut", "reply_sse", "router"]
+__all__ = ["MessageOut", "router"]

@@ -176,7 +176,7 @@ async def events(
     limits: StreamLimits = request.app.state.stream_limits
     return limits.respond(
         limits.reserve(user.id),
-        task_events(store, task.id, start, already_finished=task.status.is_terminal, timing=timing),
+        task_events(store, task.id, start, timing=timing),
     )
 
 
