@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from learnpath.agents import AgentTeam
-from learnpath.dispatch.executors import Background, make_executor, make_workflow
+from learnpath.dispatch.assembly import make_workflow
+from learnpath.dispatch.executors import Background, make_executor
 from learnpath.settings import Settings
 from learnpath.store import Store, open_store
 from learnpath.store.migrate import upgrade

@@ -5,16 +5,15 @@
 * Celery (``LEARNPATH_EXECUTOR=celery``): a ``Relay`` publishes committed jobs to the
   broker, and ``learnpath worker`` processes run them (``dispatch.worker_loop``).
 
-The runtime asks ``make_executor`` for the part that runs next to the API or the CLI;
-a Celery worker builds its workflow with ``make_workflow``. Dispatch does not import the
-runtime module: the runtime is built from dispatch, not the other way round.
+The runtime asks ``make_executor`` for the part that runs next to the API or the CLI; a
+Celery worker builds its workflow with ``assembly.make_workflow``. Dispatch does not
+import the runtime module: the runtime is built from dispatch, not the other way round.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from learnpath.agents import AgentTeam, build_team
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.settings import Executor, Settings
 from learnpath.store import Store
@@ -27,16 +26,6 @@ class Background(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
-
-
-def make_workflow(settings: Settings, store: Store, team: AgentTeam | None = None) -> Workflow:
-    """The workflow a job runs, with the agent team ``settings`` name unless ``team`` is given."""
-    return Workflow(
-        store,
-        team or build_team(settings),
-        max_edit_rounds=settings.max_edit_rounds,
-        content_concurrency=settings.content_concurrency,
-    )
 
 
 def make_executor(settings: Settings, store: Store, workflow: Workflow) -> Background:

@@ -32,8 +32,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from learnpath.agents import AgentTeam
+from learnpath.dispatch.assembly import make_workflow
 from learnpath.dispatch.core import WorkerCore
-from learnpath.dispatch.executors import make_workflow
 from learnpath.dispatch.reconciler import Reconciler
 from learnpath.dispatch.runner import worker_identity
 from learnpath.settings import Settings
