@@ -33,8 +33,6 @@ from learnpath.api.routes import (
     workspace,
 )
 from learnpath.api.sse import StreamLimits, StreamTiming
-from learnpath.dispatch.local import LocalExecutor
-from learnpath.dispatch.wakeup import PgListener
 from learnpath.learning.tutoring import open_tutoring
 from learnpath.runtime import Runtime, open_runtime
 from learnpath.settings import LOOPBACK_NAMES, AuthMode, Settings, is_loopback
@@ -69,11 +67,6 @@ def create_app(
             current = runtime
             if current is None:
                 current = await stack.enter_async_context(open_runtime(settings, team=team))
-            if not isinstance(current.background, LocalExecutor):
-                # The executor listens already; otherwise SSE needs cross-process wake-ups.
-                listener = PgListener(current.store)
-                listener.start()
-                stack.push_async_callback(listener.stop)
             app.state.runtime = current
             app.state.tutoring = open_tutoring(current)
             stack.push_async_callback(app.state.tutoring.close)

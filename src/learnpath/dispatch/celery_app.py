@@ -44,6 +44,7 @@ from celery.concurrency.thread import TaskPool
 from celery.exceptions import CPendingDeprecationWarning, Reject
 
 from learnpath.agents import AgentTeam
+from learnpath.backoff import Backoff
 from learnpath.dispatch.broker import REDIS_TRANSPORT
 from learnpath.dispatch.runner import is_disconnect
 from learnpath.dispatch.worker_loop import Outcome, WorkerLoop
@@ -86,9 +87,8 @@ SUSPECT_WAIT_SECONDS = 1.0
 SUSPECT_REDELIVERIES = 120
 
 
-def delivery_backoff(retries: int) -> float:
-    """Seconds before retry number ``retries + 1`` of an undeliverable job id."""
-    return float(min(0.5 * 2**retries, 8.0))
+#: Seconds before retry number ``retries + 1`` of an undeliverable job id.
+DELIVERY_BACKOFF = Backoff(base=0.5, cap=8.0)
 
 
 def visibility_timeout(settings: Settings) -> float:
@@ -210,7 +210,7 @@ def _redeliver(task: Any, job_id: int, **options: Any) -> None:
 def _retry_or_drop(task: Any, job_id: int, why: str) -> str:
     retries = int(task.request.retries)
     if retries < DELIVERY_RETRIES:
-        delay = delivery_backoff(retries)
+        delay = DELIVERY_BACKOFF.delay(retries)
         log.warning("job %s: %s; retry %d in %.1fs", job_id, why, retries + 1, delay)
         _redeliver(task, job_id, countdown=delay)
         return "dropped"

@@ -1,4 +1,4 @@
-"""The local executor: claims jobs from the database and runs many of them on one event loop."""
+"""The embedded executor: claims jobs from the database and runs many of them on one event loop."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ import asyncio
 import logging
 import time
 
-from learnpath.dispatch.reconciler import reconcile_once
-from learnpath.dispatch.runner import Handler, JobRunner, worker_identity
-from learnpath.dispatch.wakeup import PgListener
+from learnpath.dispatch.core import WorkerCore
+from learnpath.dispatch.reconciler import Reconciler
+from learnpath.dispatch.runner import Handler, worker_identity
 from learnpath.store import Lease, Store
 
 log = logging.getLogger(__name__)
 
 
 class LocalExecutor:
-    """Claim-and-run loop for embedded mode (and the building block of any worker).
+    """Claim-and-run loop for embedded mode, on the shared ``WorkerCore``.
 
-    Wakes instantly on a commit in this process (in-process signal) or, on PostgreSQL,
-    in any process (LISTEN/NOTIFY); ``poll_seconds`` only bounds recovery latency. Runs
-    up to ``concurrency`` jobs at once: LLM-bound workflows are I/O and share the loop.
+    Wakes on the store's job signal: at once for a commit in this process, and through
+    the store's wake-ups (LISTEN/NOTIFY on PostgreSQL) for one in any process;
+    ``poll_seconds`` only bounds recovery latency. Runs up to ``concurrency`` jobs at
+    once: LLM-bound workflows are I/O and share the loop.
     """
 
     def __init__(
@@ -33,19 +34,27 @@ class LocalExecutor:
         reconcile: bool = True,
     ) -> None:
         self.store = store
-        self.runner = JobRunner(store, handler)
-        self.concurrency = concurrency
         self.poll_seconds = poll_seconds
-        self.owner = owner or worker_identity("local")
-        self.reconcile = reconcile
-        self.running: dict[int, tuple[Lease, asyncio.Task[None]]] = {}
-        self._listener = PgListener(store)
+        self.core = WorkerCore(
+            store,
+            handler,
+            capacity=concurrency,
+            owner=owner or worker_identity("local"),
+            on_finished=self._slot_freed,
+        )
+        self.reconciler = Reconciler(store, interval=poll_seconds) if reconcile else None
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._last_reconcile = 0.0
+
+    @property
+    def owner(self) -> str:
+        return self.core.owner
+
+    @property
+    def running(self) -> dict[int, tuple[Lease, asyncio.Task[None]]]:
+        return self.core.running
 
     async def start(self) -> None:
-        self._listener.start()
         self._loop_task = asyncio.create_task(self._loop(), name="local-executor")
 
     async def stop(self, *, release: bool = True) -> None:
@@ -60,28 +69,14 @@ class LocalExecutor:
             except TimeoutError:
                 self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
-        in_flight = list(self.running.values())
-        for _, task in in_flight:
-            task.cancel()
-        await asyncio.gather(*(task for _, task in in_flight), return_exceptions=True)
-        if release:
-            for lease, _ in in_flight:
-                try:
-                    await self.store.release(lease)
-                except Exception:
-                    log.warning(
-                        "could not release job %s; its lease will expire",
-                        lease.job_id,
-                        exc_info=True,
-                    )
-        await self._listener.stop()
+        await self.core.drain(release=release)
 
     async def run_until_idle(self, timeout: float | None = None) -> None:
         """Claim and run until no job is runnable and none is running (burst mode)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            await self._maybe_reconcile()
             seen = self.store.jobs_signal.version
+            await self._reconcile()
             await self._fill()
             if not self.running:
                 return
@@ -96,7 +91,7 @@ class LocalExecutor:
         while not self._stopping:
             seen = self.store.jobs_signal.version
             try:
-                await self._maybe_reconcile()
+                await self._reconcile()
                 await self._fill()
             except Exception:
                 log.warning(
@@ -104,24 +99,14 @@ class LocalExecutor:
                 )
             await self.store.jobs_signal.wait(seen, self.poll_seconds)
 
-    async def _maybe_reconcile(self) -> None:
-        now = time.monotonic()
-        if self.reconcile and now - self._last_reconcile >= self.poll_seconds:
-            self._last_reconcile = now
-            await reconcile_once(self.store)
+    async def _reconcile(self) -> None:
+        if self.reconciler is not None:
+            await self.reconciler.due()
 
     async def _fill(self) -> None:
-        while not self._stopping and len(self.running) < self.concurrency:
-            lease = await self.store.claim_next_job(self.owner)
-            if lease is None:
-                return
-            task = asyncio.create_task(self._run(lease), name=f"run-job-{lease.job_id}")
-            self.running[lease.job_id] = (lease, task)
+        while not self._stopping and await self.core.claim_next() is not None:
+            pass
 
-    async def _run(self, lease: Lease) -> None:
-        try:
-            await self.runner.run(lease)
-        finally:
-            self.running.pop(lease.job_id, None)
-            # A slot is free: let the loop claim again.
-            self.store.jobs_signal.notify()
+    def _slot_freed(self, _lease: Lease) -> None:
+        # A slot is free: let the loop claim again.
+        self.store.jobs_signal.notify()

@@ -6,8 +6,8 @@ sending and marking only means the next scan sends them again, and a second mess
 a job is harmless: the worker that gets the DB lease runs it, the other drops its copy.
 So the relay keeps no state of its own; after a crash it resumes from the table.
 
-It wakes on ``store.jobs_signal`` (in-process, and PostgreSQL ``NOTIFY`` through
-``PgListener``), polls every ``poll_seconds`` as a fallback, and runs the reconciler,
+It wakes on ``store.jobs_signal`` (in-process, and PostgreSQL ``NOTIFY`` through the
+store's wake-ups), polls every ``poll_seconds`` as a fallback, and runs the reconciler,
 which requeues expired leases and republishes jobs published but never claimed within
 ``publish_deadline_seconds``. When the broker is down nothing breaks upstream: submits
 still commit, jobs wait in the table, and the relay retries with backoff.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -30,9 +29,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from learnpath.backoff import Backoff
 from learnpath.dispatch.celery_app import TASK_NAME, make_celery
-from learnpath.dispatch.reconciler import reconcile_once
-from learnpath.dispatch.wakeup import PgListener
+from learnpath.dispatch.reconciler import Reconciler
 from learnpath.settings import Settings
 from learnpath.store import Store, open_store
 from learnpath.store.migrate import upgrade
@@ -45,9 +44,8 @@ PUBLISH_LOCK = 7461727
 BATCH = 200
 
 
-def broker_backoff(failures: int, poll_seconds: float) -> float:
-    """Seconds to wait after ``failures`` consecutive broker errors (exponential, capped)."""
-    return float(min(poll_seconds * 2 ** min(failures, 10), 10.0))
+#: The longest wait between two tries to reach a broker that is down.
+BROKER_BACKOFF_CAP = 10.0
 
 
 class Relay:
@@ -59,18 +57,22 @@ class Relay:
         self._owns_app = app is None
         self.app = app if app is not None else make_celery(settings)
         self.published_total = 0
-        self._listener = PgListener(store)
+        # The first failure waits two poll intervals, each next one twice as long.
+        self.backoff = Backoff(base=settings.poll_seconds * 2, cap=BROKER_BACKOFF_CAP)
+        self.reconciler = Reconciler(
+            store,
+            interval=settings.poll_seconds,
+            publish_deadline_s=settings.publish_deadline_seconds,
+        )
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learnpath-relay")
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
-        self._last_reconcile = 0.0
         self.broker_outage = OutageLog(
             "broker",
             meanwhile="submitted jobs wait in the database and are published when it is back",
         )
 
     async def start(self) -> None:
-        self._listener.start()
         self._task = asyncio.create_task(self._loop(), name="relay")
 
     async def stop(self) -> None:
@@ -78,7 +80,6 @@ class Relay:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        await self._listener.stop()
         await asyncio.to_thread(self._sender.shutdown, True)
         if self._owns_app:
             await asyncio.to_thread(self.app.close)
@@ -139,14 +140,14 @@ class Relay:
         failures = 0
         while True:
             seen = self.store.jobs_signal.version
-            await self._maybe_reconcile()
+            await self.reconciler.due()
             try:
                 await self.publish_once()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                delay = self.backoff.delay(failures)
                 failures += 1
-                delay = broker_backoff(failures, self.settings.poll_seconds)
                 if is_database_outage(exc):
                     self.store.outage.failed(exc)  # the database's own outage line
                 elif not self.broker_outage.down:
@@ -158,21 +159,6 @@ class Relay:
                 self.broker_outage.succeeded()
                 failures = 0
             await self.store.jobs_signal.wait(seen, self.settings.poll_seconds)
-
-    async def _maybe_reconcile(self) -> None:
-        now = time.monotonic()
-        if now - self._last_reconcile < self.settings.poll_seconds:
-            return
-        self._last_reconcile = now
-        try:
-            await reconcile_once(
-                self.store, publish_deadline_s=self.settings.publish_deadline_seconds
-            )
-        except Exception as exc:
-            if is_database_outage(exc):
-                self.store.outage.failed(exc)
-            else:
-                log.warning("relay: reconciler failed (%s); will try again", type(exc).__name__)
 
 
 def run_relay(settings: Settings) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from learnpath.backoff import Backoff
 from learnpath.store import Lease, LeaseLost, Store
 from learnpath.store.outage import is_database_outage
 
@@ -25,6 +26,9 @@ Handler = Callable[[Lease], Coroutine[Any, Any, None]]
 DISCONNECT_PATIENCE_SECONDS = 300.0
 
 Progress = Callable[[int], Coroutine[Any, Any, int | None]]
+
+#: How long a workflow waits before resuming after the n-th dropped connection in a row.
+RESUME = Backoff(base=0.5, cap=8.0)
 
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -49,7 +53,7 @@ def resume_on_disconnect(
     Every step's output is committed with the step, so running the handler again under
     the same lease redoes nothing already saved. Other exceptions pass through. Dropped
     connections are the infrastructure's doing, not the task's: the workflow resumes
-    (backing off up to 8 s) for as long as it keeps saving progress (read from
+    (backing off as ``RESUME`` says, up to 8 s) for as long as it keeps saving progress (read from
     ``progress(job_id)``, the job's progress counter), and gives up only after
     ``patience`` seconds of disconnects with nothing saved; ``JobRunner`` then records
     the failure. Meanwhile the lease still bounds it: if this worker cannot renew it, the
@@ -81,7 +85,7 @@ def resume_on_disconnect(
                     mark, since, streak = now, clock(), 0
                 if clock() - since > patience:
                     raise
-                delay = min(0.5 * 2**streak, 8.0)
+                delay = RESUME.delay(streak)
                 streak += 1
                 log.warning(
                     "job %s: database connection lost (%s); resuming in %.1fs",

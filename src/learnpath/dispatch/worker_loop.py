@@ -1,15 +1,16 @@
 """The per-process event loop host of a Celery worker (DESIGN §4.8).
 
 A worker process owns exactly one asyncio loop, running in a thread of its own, and one
-``Runtime`` (one DB engine, one agent team) opened on that loop. Celery's pool threads
-never run a coroutine themselves: they hand it to this loop with
+store, one workflow (one agent team) and one ``WorkerCore`` opened on that loop. Celery's
+pool threads never run a coroutine themselves: they hand it to this loop with
 ``asyncio.run_coroutine_threadsafe`` and wait for the (fast) answer. No ``asyncio.run``
 per task, no engine shared across loops.
 
 ``accept(job_id)`` claims the job's lease and starts its workflow in the background on
-the loop, then returns; the workflow keeps running after the Celery message is acked. Up
-to ``capacity`` workflows run at once; when all slots are busy, ``accept`` waits for one,
-which holds the pool thread and so stops this worker taking more messages (back-pressure).
+the loop (``WorkerCore.claim``), then returns; the workflow keeps running after the
+Celery message is acked. Up to ``capacity`` workflows run at once; when all slots are
+busy, ``accept`` waits for one, which holds the pool thread and so stops this worker
+taking more messages (back-pressure).
 
 Suspects run one at a time. A job whose worker died ``SUSPECT_STREAK`` times in a row
 without progress may be a poison task, one that kills its worker. A worker runs at most
@@ -27,17 +28,17 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Coroutine
-from contextlib import AsyncExitStack
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from learnpath.agents import AgentTeam
-from learnpath.dispatch.reconciler import reconcile_once
-from learnpath.dispatch.runner import JobRunner, worker_identity
-from learnpath.runtime import Runtime, open_runtime
+from learnpath.dispatch.assembly import make_workflow
+from learnpath.dispatch.core import WorkerCore
+from learnpath.dispatch.reconciler import Reconciler
+from learnpath.dispatch.runner import worker_identity
 from learnpath.settings import Settings
-from learnpath.store import Lease
-from learnpath.store.outage import is_database_outage
+from learnpath.store import Lease, Store, open_store
+from learnpath.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ SUSPECT_STREAK = 2
 
 
 class WorkerLoop:
-    """One long-lived event loop and one ``Runtime`` hosting every workflow of a process."""
+    """One long-lived event loop and one ``WorkerCore`` hosting every workflow of a process."""
 
     def __init__(
         self,
@@ -71,28 +72,25 @@ class WorkerLoop:
         self.team = team
         self.capacity = capacity or settings.worker_concurrency
         self.owner = worker_identity("celery")
-        self.runtime: Runtime | None = None
-        self.running: dict[int, tuple[Lease, asyncio.Task[None]]] = {}
+        self.store: Store | None = None
+        self.core: WorkerCore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._stack: AsyncExitStack | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._runner: JobRunner | None = None
         self._reconciler: asyncio.Task[None] | None = None
         self.suspects: set[int] = set()
 
     @property
     def started(self) -> bool:
-        return self.runtime is not None
+        return self.core is not None
 
     @property
     def in_flight(self) -> int:
         """Workflows running on this loop now."""
-        return len(self.running)
+        return 0 if self.core is None else self.core.in_flight
 
     def start(self, timeout: float = 120.0) -> None:
-        """Start the loop thread and open the runtime on it (idempotent, thread-safe)."""
+        """Start the loop thread and open the store and workflow on it (idempotent, thread-safe)."""
         with self._lock:
             if self._loop is not None:
                 return
@@ -126,7 +124,7 @@ class WorkerLoop:
         return self.call(self._accept(job_id), timeout)
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Cancel running workflows, give their leases back, close the runtime and the loop."""
+        """Cancel running workflows, give their leases back, close the store and the loop."""
         with self._lock:
             if self._loop is None:
                 return
@@ -151,90 +149,57 @@ class WorkerLoop:
     # --- on the loop ---
 
     async def _open(self) -> None:
-        stack = AsyncExitStack()
-        self.runtime = await stack.enter_async_context(
-            open_runtime(self.settings, background=False, team=self.team)
+        store = open_store(self.settings)
+        try:
+            await upgrade(store.engines.writer)
+            workflow = make_workflow(self.settings, store, self.team)
+        except BaseException:
+            await store.close()
+            raise
+        self.store = store
+        self.core = WorkerCore(
+            store,
+            workflow.run,
+            capacity=self.capacity,
+            owner=self.owner,
+            on_finished=self._finished,
         )
-        self._stack = stack
-        self._slots = asyncio.Semaphore(self.capacity)
-        self._runner = JobRunner(self.runtime.store, self.runtime.workflow.run)
-        self._reconciler = asyncio.create_task(self._reconcile_forever(), name="reconciler")
+        reconciler = Reconciler(
+            store,
+            interval=max(self.settings.poll_seconds, 0.2),
+            publish_deadline_s=self.settings.publish_deadline_seconds,
+        )
+        self._reconciler = asyncio.create_task(reconciler.forever(), name="reconciler")
         log.info("worker %s ready: up to %d workflows at once", self.owner, self.capacity)
 
     async def _accept(self, job_id: int) -> Outcome:
-        assert self._slots is not None
-        assert self.runtime is not None
-        streak = await self.runtime.store.crash_streak(job_id)
+        assert self.core is not None
+        store = self.core.store
+        streak = await store.crash_streak(job_id)
         suspect = streak is not None and streak >= SUSPECT_STREAK
         if suspect:
             if self.suspects:
                 return Outcome.BUSY
             self.suspects.add(job_id)  # reserved before any await, so no second one slips in
-        await self._slots.acquire()
         try:
-            lease = await self._claim(job_id)
+            lease = await self.core.claim(job_id)
         except BaseException:
-            self._slots.release()
             self.suspects.discard(job_id)
             raise
-        if not isinstance(lease, Lease):
-            self._slots.release()
-            self.suspects.discard(job_id)
-            return lease
-        task = asyncio.create_task(self._run(lease), name=f"job-{job_id}")
-        self.running[job_id] = (lease, task)
-        return Outcome.STARTED
-
-    async def _claim(self, job_id: int) -> Lease | Outcome:
-        assert self.runtime is not None
-        store = self.runtime.store
-        lease = await store.claim_job(job_id, self.owner)
         if lease is not None:
-            return lease
+            return Outcome.STARTED
+        self.suspects.discard(job_id)
         return Outcome.UNKNOWN if await store.get_job(job_id) is None else Outcome.TAKEN
 
-    async def _run(self, lease: Lease) -> None:
-        assert self._runner is not None
-        assert self._slots is not None
-        try:
-            await self._runner.run(lease)
-        finally:
-            self.running.pop(lease.job_id, None)
-            self.suspects.discard(lease.job_id)
-            self._slots.release()
-
-    async def _reconcile_forever(self) -> None:
-        """Requeue expired leases and flag stale publishes; safe from any number of processes."""
-        assert self.runtime is not None
-        interval = max(self.settings.poll_seconds, 0.2)
-        while True:
-            try:
-                await reconcile_once(
-                    self.runtime.store, publish_deadline_s=self.settings.publish_deadline_seconds
-                )
-            except Exception as exc:
-                if is_database_outage(exc):
-                    self.runtime.store.outage.failed(exc)  # logged once per outage
-                else:
-                    log.warning(
-                        "reconciler: %s; trying again in %.1fs", type(exc).__name__, interval
-                    )
-            await asyncio.sleep(interval)
+    def _finished(self, lease: Lease) -> None:
+        self.suspects.discard(lease.job_id)
 
     async def _close(self) -> None:
         if self._reconciler is not None:
             self._reconciler.cancel()
             await asyncio.gather(self._reconciler, return_exceptions=True)
-        in_flight = list(self.running.values())
-        for _, task in in_flight:
-            task.cancel()
-        await asyncio.gather(*(task for _, task in in_flight), return_exceptions=True)
-        if self.runtime is not None:
-            for lease, _ in in_flight:
-                try:
-                    await self.runtime.store.release(lease)
-                except Exception:
-                    log.warning("could not release job %s; its lease will expire", lease.job_id)
-        if self._stack is not None:
-            await self._stack.aclose()
-        self.runtime = None
+        if self.core is not None:
+            await self.core.drain()
+        if self.store is not None:
+            await self.store.close()
+        self.core = self.store = None

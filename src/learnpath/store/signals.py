@@ -3,17 +3,24 @@
 A signal carries no data; the database is the truth. Waiters note the version, look at
 the database, and only then wait, so a notification between the look and the wait is
 never missed.
+
+Commits in this process notify the store's signals directly. Commits in other
+processes reach them through the store's wake-ups (``store.wakeup``), which a signal
+starts on its first wait: ``before_wait`` is that hook.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class Signal:
     def __init__(self) -> None:
         self._version = 0
         self._event: asyncio.Event | None = None
+        #: Called at the start of every wait (the store starts its wake-ups with it).
+        self.before_wait: Callable[[], None] | None = None
 
     @property
     def version(self) -> int:
@@ -27,6 +34,8 @@ class Signal:
 
     async def wait(self, seen_version: int, timeout: float) -> bool:
         """Wait until notified after ``seen_version``; False when ``timeout`` passed first."""
+        if self.before_wait is not None:
+            self.before_wait()
         if self._version != seen_version:
             return True
         if self._event is None:
