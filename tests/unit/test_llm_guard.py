@@ -134,7 +134,7 @@ async def test_a_429_shrinks_the_providers_window_and_answers_widen_it() -> None
     window = model.limiter.provider(model.provider_key)
     assert await run(model) == 7
     assert window.decreases == 1
-    assert window.window == pytest.approx(4.25)  # halved to 4, then one answer: + 1/4
+    assert window.window == pytest.approx(6 + 1 / 6)  # 8 less a quarter, then one answer
     assert window.paused_until > 0
 
 

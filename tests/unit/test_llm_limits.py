@@ -25,15 +25,15 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def test_a_429_halves_the_window_and_it_never_goes_below_one() -> None:
+def test_a_429_takes_a_quarter_off_the_window_and_it_never_goes_below_one() -> None:
     clock = Clock()
     window = ProviderLimiter(16, clock=clock)
     sizes = []
-    for _ in range(6):
+    for _ in range(12):
         clock.now += 1
         window.rate_limited(sent_at=clock.now)
         sizes.append(window.allowed)
-    assert sizes == [8, 4, 2, 1, 1, 1]
+    assert sizes == [12, 9, 6, 5, 3, 2, 2, 1, 1, 1, 1, 1]
     assert window.window == 1.0
 
 
@@ -44,30 +44,43 @@ def test_429s_of_calls_sent_before_the_last_decrease_count_once() -> None:
     clock.now += 0.5
     for _ in range(10):  # ten calls in flight together, all refused
         window.rate_limited(sent_at=sent)
-    assert window.allowed == 8 and window.decreases == 1
+    assert window.allowed == 12 and window.decreases == 1
     clock.now += 0.5
     window.rate_limited(sent_at=clock.now)  # a call sent after the decrease: new news
-    assert window.allowed == 4 and window.decreases == 2
+    assert window.allowed == 9 and window.decreases == 2
+
+
+def test_calls_sent_during_the_providers_pause_do_not_shrink_the_window_again() -> None:
+    clock = Clock()
+    window = ProviderLimiter(16, clock=clock)
+    window.rate_limited(sent_at=clock.now, retry_after=2.0)
+    assert window.allowed == 12
+    clock.now += 1.0
+    window.rate_limited(sent_at=clock.now - 0.1, retry_after=1.5)  # sent during the pause
+    assert window.allowed == 12 and window.paused_until == clock.now + 1.5
+    clock.now += 2.0
+    window.rate_limited(sent_at=clock.now - 0.1)  # sent after the pauses ended
+    assert window.allowed == 9
 
 
 def test_answers_widen_the_window_back_up_to_the_limit_and_no_further() -> None:
     clock = Clock()
-    window = ProviderLimiter(8, clock=clock)
+    window = ProviderLimiter(4, clock=clock)
     window.rate_limited(sent_at=clock.now)
     window.rate_limited(sent_at=clock.now + 1)
-    assert window.allowed == 2
-    for _ in range(3):  # 2 -> 2.5 -> 2.9 -> 3.24: about one more per window of answers
+    assert window.window == 2.25
+    for _ in range(3):  # 2.25 -> 2.69 -> 3.07: about one more per window of answers
         window.succeeded()
     assert window.allowed == 3
     for _ in range(100):
         window.succeeded()
-    assert window.window == 8.0
+    assert window.window == 4.0
 
 
 async def test_the_window_caps_calls_in_flight_and_hands_places_over_in_order() -> None:
     clock = Clock()
-    window = ProviderLimiter(4, clock=clock)
-    window.rate_limited(sent_at=clock.now)  # window 2
+    window = ProviderLimiter(3, clock=clock)
+    window.rate_limited(sent_at=clock.now)  # window 2.25: two in flight
     release = asyncio.Event()
     started: list[int] = []
 
@@ -130,8 +143,10 @@ async def test_a_cancelled_waiter_gives_its_place_back() -> None:
 
 async def test_each_provider_has_its_own_window_inside_the_process_cap() -> None:
     limiter = ModelLimiter(4)
-    limiter.provider("busy").rate_limited(sent_at=limiter.provider("busy").now())
-    assert limiter.provider("busy").allowed == 2
+    busy = limiter.provider("busy")
+    busy.rate_limited(sent_at=busy.now())
+    busy.rate_limited(sent_at=busy.now() + 1)
+    assert busy.allowed == 2
     assert limiter.provider("other").allowed == 4
     hold = asyncio.Event()
 

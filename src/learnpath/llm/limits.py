@@ -7,9 +7,10 @@ that cap every provider (an endpoint: ``openai`` at its base URL, a local server
 
 * **additive increase**: each answered call widens the window by ``1 / window`` (about one
   more call in flight per window's worth of answers), up to ``limit``;
-* **multiplicative decrease**: a 429 halves the window, never below 1. Only a call sent
-  after the last decrease can shrink it again, so a burst of 429s from calls that were all
-  in flight together counts as one signal, not as many;
+* **multiplicative decrease**: a 429 takes the window down by a quarter, never below 1. Only a call sent
+  after the last decrease, and after the pause that decrease asked for, can shrink it
+  again: a burst of 429s from calls that were in flight together, or that went out while
+  the provider's ``Retry-After`` was running, counts as one signal, not as many;
 * **Retry-After**: a 429 that says how long to wait closes the provider to new calls until
   then. Calls that were refused and already waited their own ``Retry-After`` resume ahead
   of the queue (``slot(resume=True)``), so a rate-limited call keeps its place.
@@ -30,8 +31,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
-#: The window a 429 leaves: ``window * DECREASE`` (never below 1).
-DECREASE = 0.5
+#: The window a 429 leaves: ``window * DECREASE`` (never below 1). Gentler than halving:
+#: the provider's ``Retry-After`` pause already spaces the calls, and on a rate limit a
+#: deeper cut leaves admissions unused (``bench/goodput.py``).
+DECREASE = 0.75
 #: The key of calls that name no provider.
 DEFAULT_PROVIDER = "default"
 
@@ -63,7 +66,7 @@ class ProviderLimiter:
         self.window = float(limit)
         self.paused_until = 0.0
         self.decreases = 0
-        self._last_decrease = float("-inf")
+        self._news_after = float("-inf")
         self._clock = clock
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = (
             weakref.WeakKeyDictionary()
@@ -88,12 +91,14 @@ class ProviderLimiter:
         """A call sent at ``sent_at`` was answered 429, asking to wait ``retry_after`` seconds."""
         now = self._clock()
         with self._lock:
-            if sent_at >= self._last_decrease:
-                self.window = max(1.0, self.window * DECREASE)
-                self._last_decrease = now
-                self.decreases += 1
             if retry_after is not None and retry_after > 0:
                 self.paused_until = max(self.paused_until, now + retry_after)
+            if sent_at >= self._news_after:
+                self.window = max(1.0, self.window * DECREASE)
+                self.decreases += 1
+                # Calls already in flight, and calls sent before the pause asked for is
+                # over, were sent on stale information: their 429s are not new news.
+                self._news_after = max(now, self.paused_until)
 
     @asynccontextmanager
     async def slot(self, *, resume: bool = False) -> AsyncIterator[float]:
