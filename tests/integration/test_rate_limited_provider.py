@@ -17,8 +17,9 @@ import pytest
 from learnpath.dispatch.local import LocalExecutor
 from learnpath.runtime import make_workflow
 from learnpath.settings import Settings
-from learnpath.store import Store
-from learnpath.testing import FakeLLMServer, RateLimit
+from learnpath.store import Store, open_store
+from learnpath.store.migrate import upgrade
+from learnpath.testing import FakeLLMServer, RateLimit, Reply
 
 REQUEST: dict[str, Any] = {"goal": "Become a backend engineer, I know some Python", "weeks": 26}
 LIMIT = RateLimit(requests=10, window=1.0)  # 600 requests per minute
@@ -68,3 +69,28 @@ async def test_every_roadmap_completes_although_the_provider_refuses_many_reques
                 outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + row["attempts"]
     assert outcomes.get("retried_429", 0) == server.rate_limited_total
     assert not any(outcome.startswith("failed") for outcome in outcomes)
+
+
+async def test_a_provider_that_never_stops_refusing_fails_the_task_after_the_patience(
+    make_settings: Any,
+) -> None:
+    with FakeLLMServer() as refusing:
+        refusing.add_rule(Reply.error(429, retry_after=0.05), agent="intent", times=None)
+        settings = make_settings(
+            model=refusing.model_setting, model_retries=0, model_rate_limit_patience_seconds=1.0
+        )
+        store = open_store(settings, pool_size=5)
+        await upgrade(store.engines.writer)
+        try:
+            user = await store.local_user()
+            task, _ = await store.submit_task(user_id=user.id, request=REQUEST)
+            executor = LocalExecutor(store, make_workflow(settings, store).run, poll_seconds=0.1)
+            await executor.run_until_idle(timeout=120)
+            failed = await store.get_task(task.id)
+        finally:
+            await store.close()
+    assert failed.status == "failed" and failed.error is not None
+    assert failed.error.code == "model_rate_limited"
+    assert "LEARNPATH_MODEL_RATE_LIMIT_PATIENCE_SECONDS" in failed.error.message
+    # Far more attempts than LEARNPATH_MODEL_RETRIES=0 allows a real failure.
+    assert refusing.requests_by_agent["intent"] > 5

@@ -328,6 +328,8 @@ class FakeLLMServer:
             self._state.by_agent.clear()
             self._state.log.clear()
             self._state.peak = 0
+            if self._state.window is not None:
+                self._state.window = SlidingWindow(self._state.window.limit)
 
 
 def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
