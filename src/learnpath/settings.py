@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     model_concurrency: int = Field(default=32, ge=1)
     model_timeout_seconds: float = Field(default=120.0, gt=0)
     model_retries: int = Field(default=3, ge=0, le=10)
+    # How long one model call keeps waiting and retrying while its provider answers 429
+    # (429s do not use up LEARNPATH_MODEL_RETRIES); after that it fails model_rate_limited.
+    model_rate_limit_patience_seconds: float = Field(default=900.0, gt=0, le=86400)
     output_retries: int = Field(default=2, ge=0, le=10)
     # How structured answers are asked for: a tool call (default) or the provider's JSON
     # schema response format (`response_format`), for servers without tool support.

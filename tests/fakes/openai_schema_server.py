@@ -18,7 +18,10 @@ OpenAI-compatible servers are: a request carrying ``tools`` is answered 400.
 
 Errors use the documented body ``{"error": {"message", "type", "param", "code"}}``: injected
 429s (with ``retry-after: 0``) and 500s at seeded rates, 400 for malformed requests, 404 for
-unknown paths. ``stream: true`` is answered with a minimal server-sent-event stream of
+unknown paths. ``rate_limit=(R, seconds)`` plays a request rate limit: at most ``R`` requests
+are admitted in any ``seconds`` (a sliding window), and one beyond it is answered 429
+``rate_limit_exceeded`` with the wait until a place frees, as ``retry-after`` (whole seconds,
+rounded up) and ``retry-after-ms``; refused requests take no place. ``stream: true`` is answered with a minimal server-sent-event stream of
 ``chat.completion.chunk`` objects ending in ``data: [DONE]`` (or 400 with ``allow_stream=False``).
 ``GET /v1/models`` lists ``model_ids``.
 """
@@ -26,10 +29,11 @@ unknown paths. ``stream: true`` is answered with a minimal server-sent-event str
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -57,6 +61,7 @@ class SchemaOnlyOpenAI:
         api_key: str | None = None,
         allow_stream: bool = True,
         tools_supported: bool = True,
+        rate_limit: tuple[int, float] | None = None,
     ) -> None:
         if error_rate_429 < 0 or error_rate_500 < 0 or error_rate_429 + error_rate_500 > 1:
             raise ValueError("error rates must be >= 0 and sum to at most 1")
@@ -68,6 +73,10 @@ class SchemaOnlyOpenAI:
         self.api_key = api_key
         self.allow_stream = allow_stream
         self.tools_supported = tools_supported
+        if rate_limit is not None and (rate_limit[0] < 1 or rate_limit[1] <= 0):
+            raise ValueError("a rate limit needs at least one request per positive window")
+        self.rate_limit = rate_limit
+        self._admitted: deque[float] = deque()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.status_counts: Counter[int] = Counter()
@@ -106,6 +115,18 @@ class SchemaOnlyOpenAI:
         self._server.server_close()
 
     # -- answering (called under self.lock) ----------------------------------------------------
+
+    def rate_limit_wait(self, now: float) -> float | None:
+        """None when the rate limit (if any) admits a request at ``now``, else the wait."""
+        if self.rate_limit is None:
+            return None
+        requests, window = self.rate_limit
+        while self._admitted and self._admitted[0] <= now - window:
+            self._admitted.popleft()
+        if len(self._admitted) < requests:
+            self._admitted.append(now)
+            return None
+        return self._admitted[0] + window - now
 
     def draw_fault(self) -> int | None:
         r = self._faults.random()
@@ -316,6 +337,20 @@ def _handler(state: SchemaOnlyOpenAI) -> type[BaseHTTPRequestHandler]:
                         "invalid_request_error",
                         "stream",
                     ),
+                )
+                return
+            with state.lock:
+                wait = state.rate_limit_wait(time.monotonic())
+            if wait is not None:
+                self._send(
+                    429,
+                    _error(
+                        "Rate limit reached for requests.", "requests", None, "rate_limit_exceeded"
+                    ),
+                    {
+                        "retry-after": str(max(1, math.ceil(wait))),
+                        "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
+                    },
                 )
                 return
             with state.lock:

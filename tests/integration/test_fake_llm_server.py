@@ -12,7 +12,8 @@ import pytest
 
 from learnpath.agents.quiz import QuizAnswer
 from learnpath.llm.context import render_context
-from learnpath.testing import FakeLLMServer, Reply
+from learnpath.testing import FakeLLMServer, RateLimit, Reply
+from learnpath.testing.fake_llm import SlidingWindow
 
 
 def chat(tool: str = "quiz", prompt: str = "Write the quiz.") -> dict[str, Any]:
@@ -84,3 +85,32 @@ def test_base_url_needs_a_running_server() -> None:
     with server:
         assert server.base_url.startswith("http://127.0.0.1:")
         assert server.model_setting == f"{server.base_url}#fake-model"
+
+
+def test_a_rate_limit_admits_r_requests_per_sliding_window_and_refuses_the_rest() -> None:
+    with FakeLLMServer(rate_limit=RateLimit(requests=3, window=30.0)) as server:
+        assert [post(server, chat()).status_code for _ in range(3)] == [200] * 3
+        refused = [post(server, chat()) for _ in range(4)]
+        assert [r.status_code for r in refused] == [429] * 4
+        first = refused[0]
+        assert first.json()["error"]["code"] == "rate_limit_exceeded"
+        # The wait until the oldest admitted request leaves the window, in both precisions.
+        millis = int(first.headers["retry-after-ms"])
+        assert 0 < millis <= 30_000
+        assert int(first.headers["retry-after"]) == -(-millis // 1000)
+        # Refusals do not count: the wait only shrinks as time passes.
+        assert int(refused[-1].headers["retry-after-ms"]) <= millis
+        assert server.rate_limited_total == 4 and len(server.admitted_times) == 3
+        assert server.requests_by_agent == {"quiz": 7}
+        assert server.replies[-1] == ("quiz", "rate_limited")
+
+
+def test_the_rate_limit_window_slides() -> None:
+    window = SlidingWindow(RateLimit(requests=2, window=10.0))
+    assert [window.admit(now) for now in (100.0, 104.0)] == [None, None]
+    assert window.admit(105.0) == 5.0  # until the request of t=100 leaves the window
+    assert window.admit(109.5) == 0.5  # a refusal did not take a place
+    assert window.admit(110.0) is None  # t=100 has left: one place again
+    assert window.admit(110.0) == 4.0
+    assert window.admitted == [100.0, 104.0, 110.0]
+    assert window.refused == [105.0, 109.5, 110.0]

@@ -115,6 +115,23 @@ def test_fault_injection_is_seeded_and_roughly_honoured() -> None:
     assert first == (138, 42, 20)  # exact for seed 7: ~20% 429s, ~10% 500s of 200
 
 
+def test_rate_limit_admits_r_requests_per_window_and_says_when_to_come_back() -> None:
+    with SchemaOnlyOpenAI(rate_limit=(2, 30.0)) as fake:
+        c = client(fake)
+        for _ in range(2):
+            c.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        waits = []
+        for _ in range(3):
+            with pytest.raises(openai.RateLimitError) as info:
+                c.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+            assert info.value.code == "rate_limit_exceeded"
+            headers = info.value.response.headers
+            waits.append(int(headers["retry-after-ms"]))
+            assert int(headers["retry-after"]) == -(-waits[-1] // 1000)
+        assert 0 < waits[-1] <= waits[0] <= 30_000  # refusals take no place in the window
+        assert fake.status_counts == {200: 2, 429: 3}
+
+
 def test_bad_requests_get_documented_error_body() -> None:
     with SchemaOnlyOpenAI() as fake:
         with pytest.raises(openai.BadRequestError) as info:

@@ -22,13 +22,21 @@ TODAY = dt.date(2026, 1, 5)
 
 
 class RecordingSleep:
-    """A stand-in for ``asyncio.sleep`` that records the delays instead of waiting."""
+    """A stand-in for ``asyncio.sleep`` that records the delays instead of waiting.
+
+    ``now()`` is a clock that moves by the recorded delays, for code that measures waits.
+    """
 
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self.elapsed = 0.0
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.elapsed += seconds
+
+    def now(self) -> float:
+        return self.elapsed
 
 
 def settings(**overrides: Any) -> Settings:
@@ -45,14 +53,17 @@ def guarded(
     timeout: float = 5.0,
     limit: int = 8,
     sleep: RecordingSleep | None = None,
+    patience: float = RetryPolicy.rate_limit_patience,
 ) -> GuardedModel:
+    sleep = sleep or RecordingSleep()
     return GuardedModel(
         model,
         display_name="test-model",
         limiter=ModelLimiter(limit),
         timeout=timeout,
-        policy=RetryPolicy(retries=retries),
-        sleep=sleep or RecordingSleep(),
+        policy=RetryPolicy(retries=retries, rate_limit_patience=patience),
+        sleep=sleep,
+        clock=sleep.now,
     )
 
 

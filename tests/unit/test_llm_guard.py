@@ -96,12 +96,46 @@ async def test_rejected_credentials_are_not_retried() -> None:
     assert sleep.delays == []
 
 
-async def test_rate_limit_that_never_clears_is_model_rate_limited() -> None:
-    inner, calls = failing_then_ok([http(ModelRateLimitError, 429)] * 5)
+async def test_rate_limit_that_never_clears_ends_after_the_patience() -> None:
+    inner, calls = failing_then_ok([http(ModelRateLimitError, 429)] * 50)
+    sleep = RecordingSleep()
+    with pytest.raises(ModelCallError) as caught:
+        await run(guarded(inner, retries=1, sleep=sleep, patience=10.0))
+    assert caught.value.code == "model_rate_limited"
+    assert "LEARNPATH_MODEL_RATE_LIMIT_PATIENCE_SECONDS" in caught.value.message
+    assert "5 attempts" in caught.value.message
+    # Backed off 0.5 + 1 + 2 + 4 = 7.5 s; the next wait (8 s) would pass the 10 s patience.
+    assert sleep.delays == [0.5, 1.0, 2.0, 4.0]
+    assert len(calls) == 5
+
+
+async def test_429s_do_not_use_up_the_retries_of_real_failures() -> None:
+    limited = http(ModelRateLimitError, 429, **{"Retry-After": "1"})
+    inner, calls = failing_then_ok([limited] * 6 + [http(ModelServerError, 500), limited])
+    sleep = RecordingSleep()
+    assert await run(guarded(inner, retries=1, sleep=sleep)) == 7
+    assert len(calls) == 9
+    assert sleep.delays == [1.0] * 6 + [0.5, 1.0]
+
+
+async def test_real_failures_still_end_the_call_after_their_retries() -> None:
+    limited = http(ModelRateLimitError, 429)
+    server = http(ModelServerError, 500)
+    inner, calls = failing_then_ok([limited, server, limited, server, server])
     with pytest.raises(ModelCallError) as caught:
         await run(guarded(inner, retries=1))
-    assert caught.value.code == "model_rate_limited"
-    assert len(calls) == 2
+    assert caught.value.code == "model_unavailable"
+    assert len(calls) == 4
+
+
+async def test_a_429_shrinks_the_providers_window_and_answers_widen_it() -> None:
+    inner, _ = failing_then_ok([http(ModelRateLimitError, 429, **{"Retry-After": "2"})])
+    model = guarded(inner, limit=8)
+    window = model.limiter.provider(model.provider_key)
+    assert await run(model) == 7
+    assert window.decreases == 1
+    assert window.window == pytest.approx(6 + 1 / 6)  # 8 less a quarter, then one answer
+    assert window.paused_until > 0
 
 
 async def test_a_slow_call_times_out_and_is_retried() -> None:

@@ -11,19 +11,24 @@ from pydantic_ai.exceptions import (
     ModelAuthenticationError,
     ModelHTTPError,
     ModelNotFoundError,
+    ModelQuotaExceededError,
     ModelRateLimitError,
     ModelRequestRejectedError,
     ModelServerError,
     ModelUnavailableError,
 )
 
+from learnpath.backoff import Backoff
 from learnpath.llm.retry import (
     RetryPolicy,
+    is_rate_limit,
     is_retryable,
     next_delay,
     parse_retry_after,
+    rate_limit_delay,
     retry_after_of,
 )
+from learnpath.settings import Settings
 
 CATEGORIES: dict[int, Any] = {
     429: ModelRateLimitError,
@@ -114,3 +119,41 @@ def test_plain_http_errors_are_classified_by_status() -> None:
     assert is_retryable(ModelHTTPError(504, "m"))
     assert is_retryable(ModelHTTPError(429, "m"))
     assert not is_retryable(ModelHTTPError(422, "m"))
+
+
+def test_the_exponential_waits_are_the_projects_backoff_policy() -> None:
+    policy = RetryPolicy(retries=8, base_delay=0.25, multiplier=3.0, max_delay=5.0)
+    assert policy.backoff == Backoff(base=0.25, cap=5.0, multiplier=3.0)
+    assert [next_delay(policy, n) for n in range(1, 6)] == [
+        policy.backoff.delay(n - 1) for n in range(1, 6)
+    ]
+
+
+def test_rate_limit_waits_do_not_count_retries_but_end_at_the_patience() -> None:
+    policy = RetryPolicy(retries=0, rate_limit_patience=60.0)
+    assert next_delay(policy, 1) is None  # no retries left for a real failure...
+    assert rate_limit_delay(policy, 1, waited=0.0) == 0.5  # ...but a 429 still waits
+    assert rate_limit_delay(policy, 40, waited=20.0) == 30.0  # backoff capped at max_delay
+    assert rate_limit_delay(policy, 3, waited=10.0, retry_after=12.0) == 12.0
+    assert rate_limit_delay(policy, 3, waited=50.0, retry_after=12.0) is None  # 62 s > 60 s
+    assert rate_limit_delay(policy, 2, waited=59.0, retry_after=1.0) == 1.0  # exactly 60 s
+
+
+def test_only_a_429_is_a_rate_limit_not_an_exhausted_quota() -> None:
+    assert is_rate_limit(http_error(429))
+    assert is_rate_limit(ModelHTTPError(429, "m"))
+    assert is_rate_limit(ModelRateLimitError("m", "slow down"))
+    assert not is_rate_limit(ModelQuotaExceededError("m", "no credits"))
+    assert not is_rate_limit(http_error(503))
+    assert not is_rate_limit(TimeoutError())
+
+
+def test_retry_after_ms_is_preferred_to_whole_seconds() -> None:
+    both = http_error(429, {"Retry-After": "1", "retry-after-ms": "250"})
+    assert retry_after_of(both) == 0.25
+    assert retry_after_of(http_error(429, {"retry-after-ms": "bad", "Retry-After": "3"})) == 3.0
+
+
+def test_the_policy_comes_from_settings() -> None:
+    settings = Settings(_env_file=None, model_retries=5, model_rate_limit_patience_seconds=42)
+    assert RetryPolicy.from_settings(settings) == RetryPolicy(retries=5, rate_limit_patience=42)

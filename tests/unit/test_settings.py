@@ -89,7 +89,14 @@ def test_settings_are_frozen() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("port", 0), ("port", 65536), ("executor", "threads"), ("auth", "basic"), ("max_attempts", 0)],
+    [
+        ("port", 0),
+        ("port", 65536),
+        ("executor", "threads"),
+        ("auth", "basic"),
+        ("max_attempts", 0),
+        ("model_rate_limit_patience_seconds", 0),
+    ],
 )
 def test_invalid_values_are_refused(field: str, value: Any) -> None:
     with pytest.raises(ValidationError):

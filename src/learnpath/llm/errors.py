@@ -46,6 +46,18 @@ class ModelCallError(Exception):
         return f"ModelCallError(code={self.code!r}, message={self.message!r})"
 
 
+def rate_limit_exhausted(
+    *, model: str, attempts: int, waited: float, patience: float
+) -> ModelCallError:
+    """The error of a call the provider kept answering 429 for longer than the patience."""
+    return ModelCallError(
+        MODEL_RATE_LIMITED,
+        f"The model provider for {model} kept rate-limiting requests for {waited:.0f} s "
+        f"({attempts} attempts), beyond the patience of {patience:g} s. Retry the task later, "
+        "check the account's rate limits, or raise LEARNPATH_MODEL_RATE_LIMIT_PATIENCE_SECONDS.",
+    )
+
+
 def error_for(
     exc: BaseException, *, model: str, attempts: int = 1, agent: str | None = None
 ) -> ModelCallError:
@@ -88,7 +100,7 @@ def error_for(
         return ModelCallError(
             MODEL_RATE_LIMITED,
             f"The model provider for {model} kept rate-limiting requests{tries}. Retry the task "
-            "later, or lower LEARNPATH_MODEL_CONCURRENCY.",
+            "later, or raise LEARNPATH_MODEL_RATE_LIMIT_PATIENCE_SECONDS.",
         )
     if isinstance(exc, ModelAuthenticationError):
         return ModelCallError(

@@ -149,7 +149,7 @@ def _misconfigured(detail: str) -> ModelCallError:
 
 def policy_from(settings: Settings) -> RetryPolicy:
     """The transport retry policy configured by ``LEARNPATH_MODEL_RETRIES``."""
-    return RetryPolicy(retries=settings.model_retries)
+    return RetryPolicy.from_settings(settings)
 
 
 def model_for(settings: Settings, agent: str, *, sleep: Sleep = asyncio.sleep) -> GuardedModel:

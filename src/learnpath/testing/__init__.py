@@ -1,5 +1,5 @@
 """Fakes shipped next to what they fake, for learnpath's own tests and benchmarks."""
 
-from learnpath.testing.fake_llm import FakeLLMServer, Reply, Rule
+from learnpath.testing.fake_llm import FakeLLMServer, RateLimit, Reply, Rule
 
-__all__ = ["FakeLLMServer", "Reply", "Rule"]
+__all__ = ["FakeLLMServer", "RateLimit", "Reply", "Rule"]

@@ -12,6 +12,13 @@ block; rules make chosen requests misbehave::
         ...
         assert server.requests_by_agent["intent"] == 2
 
+With ``rate_limit=RateLimit(requests=R, window=60.0)`` it plays a provider with a request
+rate limit: a sliding window admits at most ``R`` requests in any ``window`` seconds, and a
+request beyond that is answered 429 at once (before any latency) with the wait until the
+oldest admitted request leaves the window, as ``Retry-After`` (whole seconds, rounded up)
+and ``retry-after-ms`` (milliseconds). Refused requests do not count against the window.
+``admitted_times``/``refused_times`` give the arrival times for goodput figures.
+
 The agent of a request is found from the name of its output tool
 (``learnpath.llm.offline.OUTPUT_TOOLS``). A streamed request without one is the tutor's
 (``learnpath.testing.fake_stream``): it gets the offline tutor's answer, ``chunk_delay``
@@ -21,9 +28,10 @@ seconds between pieces; ``Reply.cut()`` makes it fail half-way.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -103,10 +111,48 @@ class Rule:
         return self.contains is None or self.contains in text
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` admitted in any ``window`` seconds (a sliding window)."""
+
+    requests: int
+    window: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or self.window <= 0:
+            raise ValueError("a rate limit needs at least one request per positive window")
+
+    @property
+    def per_minute(self) -> float:
+        return self.requests * 60.0 / self.window
+
+
+@dataclass
+class SlidingWindow:
+    """The sliding window of one ``RateLimit``: admitted arrival times, oldest first."""
+
+    limit: RateLimit
+    recent: deque[float] = field(default_factory=deque)
+    admitted: list[float] = field(default_factory=list)
+    refused: list[float] = field(default_factory=list)
+
+    def admit(self, now: float) -> float | None:
+        """None when the request at ``now`` is admitted, else the seconds until it would be."""
+        while self.recent and self.recent[0] <= now - self.limit.window:
+            self.recent.popleft()
+        if len(self.recent) < self.limit.requests:
+            self.recent.append(now)
+            self.admitted.append(now)
+            return None
+        self.refused.append(now)
+        return self.recent[0] + self.limit.window - now
+
+
 @dataclass
 class _State:
     latency: float
     chunk_delay: float = 0.0
+    window: SlidingWindow | None = None
     rules: list[Rule] = field(default_factory=list)
     by_agent: Counter[str] = field(default_factory=Counter)
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -123,6 +169,17 @@ class _State:
         with self.lock:
             self.in_flight -= 1
 
+    def admit(self, agent: str) -> float | None:
+        """None when the rate limit (if any) admits the request, else the wait it asks for."""
+        with self.lock:
+            if self.window is None:
+                return None
+            wait = self.window.admit(time.monotonic())
+            if wait is not None:
+                self.by_agent[agent] += 1
+                self.log.append((agent, "rate_limited"))
+            return wait
+
     def choose(self, agent: str, text: str) -> Reply:
         with self.lock:
             self.by_agent[agent] += 1
@@ -138,8 +195,10 @@ class _State:
 class FakeLLMServer:
     """The fake server; use as a context manager (or ``start()``/``stop()``). Thread-safe."""
 
-    def __init__(self, *, latency: float = 0.0) -> None:
-        self._state = _State(latency=latency)
+    def __init__(self, *, latency: float = 0.0, rate_limit: RateLimit | None = None) -> None:
+        self._state = _State(
+            latency=latency, window=None if rate_limit is None else SlidingWindow(rate_limit)
+        )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -240,6 +299,28 @@ class FakeLLMServer:
         with self._state.lock:
             return self._state.peak
 
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        return None if self._state.window is None else self._state.window.limit
+
+    @property
+    def admitted_times(self) -> list[float]:
+        """``time.monotonic()`` arrival times of the requests the rate limit admitted."""
+        with self._state.lock:
+            return [] if self._state.window is None else list(self._state.window.admitted)
+
+    @property
+    def refused_times(self) -> list[float]:
+        """``time.monotonic()`` arrival times of the requests refused with 429 by the limit."""
+        with self._state.lock:
+            return [] if self._state.window is None else list(self._state.window.refused)
+
+    @property
+    def rate_limited_total(self) -> int:
+        """How many requests the rate limit refused."""
+        with self._state.lock:
+            return 0 if self._state.window is None else len(self._state.window.refused)
+
     def reset(self) -> None:
         """Forget the rules and the counts."""
         with self._state.lock:
@@ -247,6 +328,8 @@ class FakeLLMServer:
             self._state.by_agent.clear()
             self._state.log.clear()
             self._state.peak = 0
+            if self._state.window is not None:
+                self._state.window = SlidingWindow(self._state.window.limit)
 
 
 def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
@@ -278,6 +361,8 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
                 self._send(400, _error_body("no learnpath output tool", "invalid_request_error"))
                 return
             agent = OUTPUT_TOOLS[tool_name]
+            if self._refused(agent):
+                return
             text = _all_text(body)
             reply = state.choose(agent, text)
             state.enter()
@@ -302,7 +387,22 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             finally:
                 state.leave()
 
+        def _refused(self, agent: str) -> bool:
+            """Answer 429 when the rate limit refuses the request (True), else do nothing."""
+            wait = state.admit(agent)
+            if wait is None:
+                return False
+            headers = {
+                "Retry-After": str(max(1, math.ceil(wait))),
+                "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
+            }
+            message = "Rate limit reached for requests: please try again later."
+            self._send(429, _error_body(message, "requests", code="rate_limit_exceeded"), headers)
+            return True
+
         def _stream(self, body: dict[str, Any]) -> None:
+            if self._refused(TUTOR):
+                return
             text = _all_text(body)
             reply = state.choose(TUTOR, text)
             state.enter()
@@ -396,5 +496,5 @@ def _completion(
     }
 
 
-def _error_body(message: str, kind: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "code": None}}
+def _error_body(message: str, kind: str, *, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": code}}
