@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from learnpath.dispatch.core import WorkerCore
 from learnpath.store import Lease, Store
 
@@ -95,3 +97,50 @@ async def test_drain_cancels_running_jobs_and_gives_their_leases_back(store: Sto
         assert job is not None
         # Queued again on the same attempt: a shutdown does not use up an attempt.
         assert (job.state, job.attempt, job.lease_owner) == ("queued", 1, None)
+
+
+async def test_reserved_slots_take_only_a_user_with_nothing_running(store: Store) -> None:
+    heavy, _ = await store.create_user("heavy")
+    light, _ = await store.create_user("light")
+    for i in range(5):
+        await store.submit_task(user_id=heavy.id, request={"goal": f"Heavy topic {i}"})
+    gates = [asyncio.Event()]
+    freed: list[str] = []
+
+    async def handler(lease: Lease) -> None:
+        await gates[-1].wait()
+
+    core = WorkerCore(
+        store,
+        handler,
+        capacity=3,
+        reserve=1,
+        owner="core-test",
+        on_finished=lambda lease: freed.append(lease.task_id),
+    )
+    claimed = [await core.claim_next(), await core.claim_next()]
+    assert all(lease is not None for lease in claimed)
+    # The ordinary slots are full and the heavy user has tasks running: the reserved slot
+    # stays free although three of their jobs are runnable.
+    assert await core.claim_next() is None
+    assert core.in_flight == 2
+
+    newcomer, _ = await store.submit_task(user_id=light.id, request={"goal": "Light topic"})
+    lease = await core.claim_next()
+    assert lease is not None and lease.task_id == newcomer.id
+    assert await core.claim_next() is None  # every slot is taken now
+
+    gates[-1].set()
+    await asyncio.gather(*(task for _, task in core.running.values()))
+    assert len(freed) == 3
+    # Each slot went back where it came from: two ordinary ones for the heavy user's next
+    # jobs, and the reserved one, which their last job may not take.
+    gates.append(asyncio.Event())
+    assert [await core.claim_next() is not None for _ in range(3)] == [True, True, False]
+    gates[-1].set()
+    await asyncio.gather(*(task for _, task in core.running.values()))
+
+
+def test_a_reserve_must_leave_an_ordinary_slot() -> None:
+    with pytest.raises(ValueError, match="ordinary slot"):
+        WorkerCore(None, None, capacity=2, reserve=2, owner="x")  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from learnpath.dispatch.core import WorkerCore
+from learnpath.dispatch.core import WorkerCore, newcomer_reserve
 from learnpath.dispatch.reconciler import Reconciler
 from learnpath.dispatch.runner import Handler, worker_identity
 from learnpath.store import Lease, Store
@@ -20,7 +20,8 @@ class LocalExecutor:
     Wakes on the store's job signal: at once for a commit in this process, and through
     the store's wake-ups (LISTEN/NOTIFY on PostgreSQL) for one in any process;
     ``poll_seconds`` only bounds recovery latency. Runs up to ``concurrency`` jobs at
-    once: LLM-bound workflows are I/O and share the loop.
+    once: LLM-bound workflows are I/O and share the loop. A tenth of the slots (up to 50)
+    are kept for users with nothing running (``newcomer_reserve``).
     """
 
     def __init__(
@@ -39,6 +40,7 @@ class LocalExecutor:
             store,
             handler,
             capacity=concurrency,
+            reserve=newcomer_reserve(concurrency),
             owner=owner or worker_identity("local"),
             on_finished=self._slot_freed,
         )

@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnpath.domain.content import ContentStatus
@@ -27,6 +27,9 @@ from learnpath.store.base import Conflict, Lease, StoreBase, Tx, held
 from learnpath.store.fairness import next_fair_rank
 from learnpath.store.records import JobRecord, TaskRecord
 from learnpath.store.tables import concept_content, jobs, step_runs, tasks
+
+busy = tasks.alias("busy")
+"""The tasks table once more, to ask whether a job's user has a task running."""
 
 
 class QueueQueries(StoreBase):
@@ -132,21 +135,35 @@ class QueueQueries(StoreBase):
         await tx.announce_job()
         return int(job_id)
 
-    async def claim_next_job(self, owner: str) -> Lease | None:
-        """Lease the next runnable job in fair order (``store.fairness``), or None."""
-        return await self._claim(owner, job_id=None)
+    async def claim_next_job(self, owner: str, *, newcomers_only: bool = False) -> Lease | None:
+        """Lease the next runnable job in fair order (``store.fairness``), or None.
+
+        With ``newcomers_only``, only a job of a user who has no task running now: what a
+        worker's reserved slots take (see ``dispatch.core``), so one user's backlog cannot
+        keep another user's first task waiting for a slot.
+        """
+        return await self._claim(owner, job_id=None, newcomers_only=newcomers_only)
 
     async def claim_job(self, job_id: int, owner: str) -> Lease | None:
         """Lease this job if it is runnable; None when it is taken, finished or unknown."""
         return await self._claim(owner, job_id=job_id)
 
-    async def _claim(self, owner: str, job_id: int | None) -> Lease | None:
+    async def _claim(
+        self, owner: str, job_id: int | None, *, newcomers_only: bool = False
+    ) -> Lease | None:
         async with self.write() as tx:
             runnable = select(jobs.c.id).where(
                 jobs.c.state == "queued", jobs.c.available_at <= tx.now
             )
             if job_id is not None:
                 runnable = runnable.where(jobs.c.id == job_id)
+            if newcomers_only:
+                runnable = runnable.join(tasks, tasks.c.id == jobs.c.task_id).where(
+                    ~exists().where(
+                        busy.c.user_id == tasks.c.user_id,
+                        busy.c.status == TaskStatus.PROCESSING,
+                    )
+                )
             # The next-job claim skips rows others hold; a claim for one named job waits for
             # its row instead (a relay marking it published holds it only for a moment).
             runnable = (
