@@ -126,15 +126,14 @@ class Workflow:
             # validation, but a roadmap whose structure holds is not failed over them.
             next_step = Step.CONTENT_GENERATION
         else:
-            next_step = Step.STRUCTURE_VALIDATION
-        await self.store.save_validation(lease, run_id, usage, _json(result), next_step=next_step)
-        if next_step is Step.STRUCTURE_VALIDATION:
+            # The edit rounds are spent: the validation and the task's failure are one
+            # commit, so a crash cannot leave a recorded verdict to be validated again.
             problems = "; ".join(issue.message for issue in blocking[:5])
-            await self.store.fail_run(
+            await self.store.fail_validation(
                 lease,
-                None,
-                None,
-                step=Step.STRUCTURE_VALIDATION,
+                run_id,
+                usage,
+                _json(result),
                 code="invalid_roadmap",
                 message=(
                     f"The roadmap still had problems after {self.max_edit_rounds} edit rounds: "
@@ -142,6 +141,7 @@ class Workflow:
                 ),
             )
             return True
+        await self.store.save_validation(lease, run_id, usage, _json(result), next_step=next_step)
         return False
 
     async def _edit(self, lease: Lease, state: RunState) -> bool:
