@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 
 from learnpath.domain.events import EventType
-from learnpath.domain.task import TRANSITIONS, IllegalTransition, Step, TaskStatus
+from learnpath.domain.task import SOURCES, IllegalTransition, Step, TaskStatus
 from learnpath.store.base import Conflict, NotFound, Tx
 from learnpath.store.tables import jobs, tasks
 
@@ -73,12 +73,6 @@ FINISHED_JOB_STATE: dict[TaskStatus, str] = {
     TaskStatus.PARTIAL_FAILURE: "done",
     TaskStatus.FAILED: "failed",
     TaskStatus.CANCELED: "canceled",
-}
-
-#: The statuses a task may come from to reach each status (``TRANSITIONS`` turned around).
-SOURCES: dict[TaskStatus, frozenset[TaskStatus]] = {
-    target: frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
-    for target in TaskStatus
 }
 
 
