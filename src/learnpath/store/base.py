@@ -68,16 +68,6 @@ def held(lease: Lease) -> Any:
     )
 
 
-async def mark_progress(tx: Tx, lease: Lease) -> None:
-    """Record that the lease's job committed work, in the caller's fenced transaction.
-
-    A lease that later expires after this is a recovery, not a crash at the same point.
-    """
-    await tx.conn.execute(
-        update(jobs).where(held(lease)).values(progress_seq=jobs.c.progress_seq + 1)
-    )
-
-
 @dataclass
 class Tx:
     """One open write transaction, with what to announce once it commits."""
@@ -178,18 +168,22 @@ class StoreBase:
         self.outage.succeeded()
 
     @asynccontextmanager
-    async def fenced(self, lease: Lease) -> AsyncIterator[Tx]:
+    async def fenced(self, lease: Lease, *, progress: bool = False) -> AsyncIterator[Tx]:
         """A write transaction that only commits while ``lease`` is still ours.
 
         The lease check is the transaction's first statement and also renews the lease;
-        on PostgreSQL it locks the job row, so a reclaim cannot interleave.
+        on PostgreSQL it locks the job row, so a reclaim cannot interleave. With
+        ``progress`` the same statement records that the job committed work (a step or
+        an item): a lease that later expires after it is a recovery, not a crash at the
+        same point.
         """
         async with self.write() as tx:
-            renewed = await tx.conn.execute(
-                update(jobs)
-                .where(held(lease))
-                .values(lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds))
-            )
+            values: dict[str, Any] = {
+                "lease_expires_at": tx.now + dt.timedelta(seconds=self.lease_seconds)
+            }
+            if progress:
+                values["progress_seq"] = jobs.c.progress_seq + 1
+            renewed = await tx.conn.execute(update(jobs).where(held(lease)).values(**values))
             if renewed.rowcount != 1:
                 raise LeaseLost(lease.job_id)
             yield tx

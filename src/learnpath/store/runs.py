@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from learnpath.domain.content import ContentKind, ContentStatus
 from learnpath.domain.events import DESIGN_PART_EVENTS, EventType
 from learnpath.domain.task import Step, TaskStatus
-from learnpath.store.base import Lease, StoreBase, Tx, mark_progress
+from learnpath.store.base import Lease, StoreBase, Tx
 from learnpath.store.progress import count_progress, latest_content_statuses
 from learnpath.store.queue import close_open_runs
 from learnpath.store.records import ContentItem, RoadmapRecord, TaskRecord
@@ -217,8 +217,8 @@ class RunQueries(StoreBase):
     async def _advance(
         self, tx: Tx, lease: Lease, run_id: int, usage: Usage, next_step: Step, **data: Any
     ) -> None:
+        """Close the step's run and move to ``next_step``, in a ``fenced(progress=True)``."""
         step = await self._close_run(tx, run_id, usage)
-        await mark_progress(tx, lease)
         await move(
             tx,
             lease.task_id,
@@ -230,7 +230,7 @@ class RunQueries(StoreBase):
     async def save_intent(
         self, lease: Lease, run_id: int, usage: Usage, intent: dict[str, Any], next_step: Step
     ) -> None:
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             await tx.conn.execute(
                 intent_analyses.insert().values(
                     task_id=lease.task_id, data=intent, created_at=tx.now
@@ -259,8 +259,7 @@ class RunQueries(StoreBase):
             type_ = None
         if type_ not in DESIGN_PART_EVENTS:
             raise ValueError(f"{event!r} is not a design part event")
-        async with self.fenced(lease) as tx:
-            await mark_progress(tx, lease)
+        async with self.fenced(lease, progress=True) as tx:
             await tx.append_event(lease.task_id, type_, {"part": part, **summary, "design": design})
 
     async def design_parts(self, task_id: str) -> dict[str, dict[str, Any]]:
@@ -286,7 +285,7 @@ class RunQueries(StoreBase):
     ) -> str:
         """Store the designed framework as the task's roadmap; returns the roadmap id."""
         roadmap_id = lease.task_id
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             user_id = (
                 await tx.conn.execute(select(tasks.c.user_id).where(tasks.c.id == lease.task_id))
             ).scalar_one()
@@ -315,7 +314,7 @@ class RunQueries(StoreBase):
         next_step: Step,
     ) -> None:
         """Record a validation and go on to ``next_step``."""
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             await self._record_validation(tx, lease, result)
             await self._advance(
                 tx, lease, run_id, usage, next_step, valid=result["valid"], score=result["score"]
@@ -366,7 +365,7 @@ class RunQueries(StoreBase):
         source: str,
         next_step: Step,
     ) -> None:
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             round_no = (
                 await tx.conn.execute(
                     update(tasks)
@@ -446,7 +445,7 @@ class RunQueries(StoreBase):
     ) -> ContentOutcome:
         """Record one item's body (or its failure) and report its concept when it is settled."""
         status = ContentStatus.FAILED if error else ContentStatus.COMPLETED
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             await tx.conn.execute(
                 update(concept_content)
                 .where(concept_content.c.id == item.id)
@@ -459,7 +458,6 @@ class RunQueries(StoreBase):
                     updated_at=tx.now,
                 )
             )
-            await mark_progress(tx, lease)
             outcome = await self._concept_outcome(tx, item.roadmap_id, item.concept_id)
             if outcome.concept_done or outcome.concept_failed:
                 event = (
