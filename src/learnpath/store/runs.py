@@ -16,7 +16,13 @@ from learnpath.domain.content import ContentKind, ContentStatus
 from learnpath.domain.events import DESIGN_PART_EVENTS, EventType
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.base import Lease, StoreBase, Tx
-from learnpath.store.progress import count_progress, latest_content_statuses
+from learnpath.store.progress import (
+    ContentOutcome,
+    ContentTally,
+    count_progress,
+    latest_content_statuses,
+    newest_items,
+)
 from learnpath.store.queue import close_open_runs
 from learnpath.store.records import ContentItem, RoadmapRecord, TaskRecord
 from learnpath.store.tables import (
@@ -49,16 +55,6 @@ class RunState:
     roadmap: RoadmapRecord | None
     last_validation: dict[str, Any] | None
     feedback: str | None
-
-
-@dataclass(frozen=True)
-class ContentOutcome:
-    """What one item's write changed for its concept (for progress reporting)."""
-
-    concept_done: bool
-    concept_failed: bool
-    done: int
-    total: int
 
 
 def usage_rows(usage: Usage, *, run_id: int, task_id: str) -> list[dict[str, Any]]:
@@ -422,6 +418,11 @@ class RunQueries(StoreBase):
             if rows:
                 await tx.conn.execute(concept_content.insert(), rows)
 
+    async def content_tally(self, roadmap_id: str) -> ContentTally:
+        """The newest status of every item of the roadmap, for a run to keep up to date."""
+        async with self.read() as conn:
+            return ContentTally.from_rows(await conn.execute(newest_items([roadmap_id])))
+
     async def pending_content(self, roadmap_id: str) -> list[ContentItem]:
         async with self.read() as conn:
             rows = await conn.execute(
@@ -441,9 +442,15 @@ class RunQueries(StoreBase):
         *,
         body: dict[str, Any] | None,
         generated_by: str,
+        tally: ContentTally,
         error: tuple[str, str] | None = None,
     ) -> ContentOutcome:
-        """Record one item's body (or its failure) and report its concept when it is settled."""
+        """Record one item's body (or its failure) and report its concept when it is settled.
+
+        ``tally`` is the run's (``content_tally``): the outcome comes from it, not from a
+        query. It is updated before the commit; a write that fails ends the run, and the
+        next run reads a fresh tally.
+        """
         status = ContentStatus.FAILED if error else ContentStatus.COMPLETED
         async with self.fenced(lease, progress=True) as tx:
             await tx.conn.execute(
@@ -458,7 +465,7 @@ class RunQueries(StoreBase):
                     updated_at=tx.now,
                 )
             )
-            outcome = await self._concept_outcome(tx, item.roadmap_id, item.concept_id)
+            outcome = tally.settle(item.concept_id, item.kind, item.version, status)
             if outcome.concept_done or outcome.concept_failed:
                 event = (
                     EventType.CONCEPT_COMPLETED
@@ -474,19 +481,6 @@ class RunQueries(StoreBase):
                     data |= {"kind": item.kind, "code": error[0], "message": error[1]}
                 await tx.append_event(lease.task_id, event, data)
             return outcome
-
-    async def _concept_outcome(self, tx: Tx, roadmap_id: str, concept_id: str) -> ContentOutcome:
-        latest = await latest_content_statuses(tx.conn, roadmap_id)
-        mine = [status for (cid, _), status in latest.items() if cid == concept_id]
-        done, total = count_progress(latest)
-        settled = ContentStatus.PENDING not in mine
-        failed = ContentStatus.FAILED in mine
-        return ContentOutcome(
-            concept_done=settled and not failed,
-            concept_failed=settled and failed,
-            done=done,
-            total=total,
-        )
 
     async def finish_task(
         self, lease: Lease, run_id: int, usage: Usage, roadmap_id: str
