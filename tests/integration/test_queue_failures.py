@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from learnpath.agents.team import DesignJournal
 from learnpath.dispatch.local import LocalExecutor
@@ -298,3 +300,59 @@ async def test_retry_after_an_invalid_roadmap_gets_fresh_edit_rounds(store: Stor
     await LocalExecutor(store, workflow.run).run_until_idle(timeout=30)
     assert team.calls["edit"] > 2, "the retry validated the same roadmap again without editing it"
     assert (await store.get_task(task.id)).status is TaskStatus.COMPLETED
+
+
+class WorkerDied(BaseException):
+    """The worker process stops right here (not an error the workflow could handle)."""
+
+
+async def test_a_crash_after_the_last_validation_does_not_validate_again(
+    clocked: tuple[Store, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verdict that fails a task after its last edit round and the failure are one
+    commit: a worker that dies right after it leaves a failed task, not a verdict that a
+    recovered worker would ask the validator for again."""
+    store, clock = clocked
+    team = PickyTeam(fix_at=99)
+    workflow = Workflow(store, team, max_edit_rounds=2)
+    user = await store.local_user()
+    task, _ = await store.submit_task(user_id=user.id, request={"goal": "Learn OCaml"})
+
+    # Whichever store call commits the last validation, the worker dies as it returns.
+    for name in ("save_validation", "fail_validation"):
+        original = getattr(store, name)
+
+        async def dies_after_last(
+            *args: object, _original: Any = original, **kwargs: object
+        ) -> None:
+            await _original(*args, **kwargs)
+            if team.calls["validate"] == 3:
+                raise WorkerDied
+
+        monkeypatch.setattr(store, name, dies_after_last)
+
+    lease = await store.claim_next_job("doomed-worker")
+    assert lease is not None
+    with pytest.raises(WorkerDied):
+        await workflow.run(lease)
+    assert team.calls["validate"] == 3
+
+    clock.advance(31)
+    assert await store.requeue_expired() == (0, 0), "the failed task's job was still live"
+    await LocalExecutor(store, workflow.run).run_until_idle(timeout=30)
+
+    assert team.calls["validate"] == 3, "the validator was asked again after the crash"
+    failed = await store.get_task(task.id)
+    assert failed.status is TaskStatus.FAILED
+    assert failed.error is not None
+    assert (failed.error.step, failed.error.code) == ("structure_validation", "invalid_roadmap")
+    types = [e.type for e in await store.events_after(task.id)]
+    assert types[-2:] == ["step_started", "task_failed"]
+    async with store.read() as conn:
+        verdicts = (
+            await conn.execute(
+                text("SELECT COUNT(*) FROM validation_records WHERE task_id = :t"), {"t": task.id}
+            )
+        ).scalar_one()
+    assert verdicts == 3
+    await assert_nothing_in_flight(store)

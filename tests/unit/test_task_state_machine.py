@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from learnpath.domain.task import (
+    SOURCES,
     TERMINAL,
     TRANSITIONS,
     WAITING,
@@ -125,3 +126,9 @@ def test_every_status_reachable_from_a_new_task_and_none_is_a_dead_end() -> None
         if status is TaskStatus.PROCESSING:
             # A running task can always end: it never waits on itself forever.
             assert TRANSITIONS[status] & TERMINAL
+
+
+@given(current=statuses, target=statuses)
+def test_sources_turn_the_table_around(current: TaskStatus, target: TaskStatus) -> None:
+    """The store checks a move with ``status IN SOURCES[target]``: the same rule as the table."""
+    assert (current in SOURCES[target]) == can_transition(current, target)

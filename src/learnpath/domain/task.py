@@ -61,6 +61,12 @@ TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     _S.CANCELED: frozenset(),
 }
 
+#: The statuses a task may come from to reach each status (``TRANSITIONS`` turned around).
+SOURCES: dict[TaskStatus, frozenset[TaskStatus]] = {
+    target: frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
+    for target in TaskStatus
+}
+
 
 class IllegalTransition(ValueError):
     def __init__(self, current: TaskStatus, target: TaskStatus) -> None:

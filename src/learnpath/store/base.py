@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from learnpath.domain.events import EventType
 from learnpath.store.engine import Engines
 from learnpath.store.outage import OutageLog
 from learnpath.store.signals import Signal
@@ -67,16 +68,6 @@ def held(lease: Lease) -> Any:
     )
 
 
-async def mark_progress(tx: Tx, lease: Lease) -> None:
-    """Record that the lease's job committed work, in the caller's fenced transaction.
-
-    A lease that later expires after this is a recovery, not a crash at the same point.
-    """
-    await tx.conn.execute(
-        update(jobs).where(held(lease)).values(progress_seq=jobs.c.progress_seq + 1)
-    )
-
-
 @dataclass
 class Tx:
     """One open write transaction, with what to announce once it commits."""
@@ -88,12 +79,13 @@ class Tx:
     event_tasks: set[str] = field(default_factory=set)
 
     async def append_event(
-        self, task_id: str, type_: str, data: dict[str, Any] | None = None
+        self, task_id: str, type_: EventType, data: dict[str, Any] | None = None
     ) -> int:
         """Append an event to the task's log in this transaction; returns its sequence number.
 
         Bumping ``tasks.event_seq`` locks the task row, so concurrent writers for one task
-        serialise here and sequence numbers are gap-free and ordered.
+        serialise here and sequence numbers are gap-free and ordered. (A status or step
+        change goes through ``store.transitions.move``, which bumps it with its own update.)
         """
         seq = (
             await self.conn.execute(
@@ -103,15 +95,25 @@ class Tx:
                 .returning(tasks.c.event_seq)
             )
         ).scalar_one()
+        await self.record_event(task_id, int(seq), type_, data)
+        return int(seq)
+
+    async def record_event(
+        self, task_id: str, seq: int, type_: EventType, data: Mapping[str, Any] | None = None
+    ) -> None:
+        """Insert event number ``seq``, which the caller took by bumping ``tasks.event_seq``."""
         await self.conn.execute(
             task_events.insert().values(
-                task_id=task_id, seq=seq, type=type_, data=data or {}, created_at=self.now
+                task_id=task_id,
+                seq=seq,
+                type=EventType(type_),
+                data=dict(data or {}),
+                created_at=self.now,
             )
         )
         self.event_tasks.add(task_id)
         if self.postgres:
             await self.conn.execute(select(func.pg_notify(EVENTS_CHANNEL, task_id)))
-        return int(seq)
 
     async def announce_job(self) -> None:
         """Wake workers once this transaction commits (NOTIFY is delivered only on commit)."""
@@ -166,18 +168,22 @@ class StoreBase:
         self.outage.succeeded()
 
     @asynccontextmanager
-    async def fenced(self, lease: Lease) -> AsyncIterator[Tx]:
+    async def fenced(self, lease: Lease, *, progress: bool = False) -> AsyncIterator[Tx]:
         """A write transaction that only commits while ``lease`` is still ours.
 
         The lease check is the transaction's first statement and also renews the lease;
-        on PostgreSQL it locks the job row, so a reclaim cannot interleave.
+        on PostgreSQL it locks the job row, so a reclaim cannot interleave. With
+        ``progress`` the same statement records that the job committed work (a step or
+        an item): a lease that later expires after it is a recovery, not a crash at the
+        same point.
         """
         async with self.write() as tx:
-            renewed = await tx.conn.execute(
-                update(jobs)
-                .where(held(lease))
-                .values(lease_expires_at=tx.now + dt.timedelta(seconds=self.lease_seconds))
-            )
+            values: dict[str, Any] = {
+                "lease_expires_at": tx.now + dt.timedelta(seconds=self.lease_seconds)
+            }
+            if progress:
+                values["progress_seq"] = jobs.c.progress_seq + 1
+            renewed = await tx.conn.execute(update(jobs).where(held(lease)).values(**values))
             if renewed.rowcount != 1:
                 raise LeaseLost(lease.job_id)
             yield tx

@@ -13,17 +13,18 @@ from typing import Any
 from sqlalchemy import select, update
 
 from learnpath.domain.content import ContentStatus
+from learnpath.domain.events import EventType
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.base import Conflict, NotFound, Tx
 from learnpath.store.queue import QueueQueries
 from learnpath.store.runs import write_edit
 from learnpath.store.tables import (
     concept_content,
-    jobs,
     review_decisions,
     roadmaps,
     tasks,
 )
+from learnpath.store.transitions import KEEP, Finish, QueueNew, move
 
 
 class CommandQueries(QueueQueries):
@@ -83,22 +84,16 @@ class CommandQueries(QueueQueries):
                     user_id=user_id,
                 )
             next_step = Step.CONTENT_GENERATION if approve else Step.ROADMAP_EDIT
-            await tx.conn.execute(
-                update(tasks)
-                .where(tasks.c.id == task_id)
-                .values(
-                    status=TaskStatus.PENDING,
-                    current_step=next_step,
-                    edit_rounds=0,
-                    cancel_requested=False,
-                )
-            )
-            await tx.append_event(
+            await move(
+                tx,
                 task_id,
-                "review_decided",
-                {"decision": decision, "feedback": feedback, "next_step": next_step},
+                to=TaskStatus.PENDING,
+                step=next_step,
+                job=QueueNew(self.max_attempts),
+                event=EventType.REVIEW_DECIDED,
+                data={"decision": decision, "feedback": feedback, "next_step": next_step},
+                values={"edit_rounds": 0, "cancel_requested": False},
             )
-            await self.requeue_task(tx, task_id)
 
     async def cancel_task(self, task_id: str, user_id: str | None) -> TaskStatus:
         """Cancel at once when queued or parked; otherwise ask the running worker to stop."""
@@ -110,22 +105,23 @@ class CommandQueries(QueueQueries):
             if task.cancel_requested and status is TaskStatus.PROCESSING:
                 raise Conflict("cancellation was already requested", code="cancel_requested")
             if status is TaskStatus.PROCESSING:
-                await tx.conn.execute(
-                    update(tasks).where(tasks.c.id == task_id).values(cancel_requested=True)
+                await move(
+                    tx,
+                    task_id,
+                    job=KEEP,
+                    event=EventType.CANCEL_REQUESTED,
+                    values={"cancel_requested": True},
                 )
-                await tx.append_event(task_id, "cancel_requested", {})
                 return status
-            await tx.conn.execute(
-                update(jobs)
-                .where(jobs.c.task_id == task_id, jobs.c.state == "queued")
-                .values(state="canceled", finished_at=tx.now)
+            await move(
+                tx,
+                task_id,
+                to=TaskStatus.CANCELED,
+                job=Finish(),
+                event=EventType.TASK_CANCELED,
+                data={"status": TaskStatus.CANCELED},
+                values={"cancel_requested": True, "finished_at": tx.now},
             )
-            await tx.conn.execute(
-                update(tasks)
-                .where(tasks.c.id == task_id)
-                .values(status=TaskStatus.CANCELED, cancel_requested=True, finished_at=tx.now)
-            )
-            await tx.append_event(task_id, "task_canceled", {"status": TaskStatus.CANCELED})
             return TaskStatus.CANCELED
 
     async def retry_task(self, task_id: str, user_id: str | None) -> None:
@@ -140,7 +136,6 @@ class CommandQueries(QueueQueries):
                     status=status,
                 )
             values: dict[str, Any] = {
-                "status": TaskStatus.PENDING,
                 "cancel_requested": False,
                 "edit_rounds": 0,
                 "error_step": None,
@@ -162,21 +157,20 @@ class CommandQueries(QueueQueries):
                         updated_at=tx.now,
                     )
                 )
-                values["current_step"] = Step.CONTENT_GENERATION
+                step: Step | None = Step.CONTENT_GENERATION
                 retried = int(reset.rowcount)
             else:
-                retried = 0
-            await tx.conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
-            await tx.append_event(
+                step, retried = None, 0
+            await move(
+                tx,
                 task_id,
-                "task_retried",
-                {
-                    "from_status": status,
-                    "step": values.get("current_step", task.current_step),
-                    "items": retried,
-                },
+                to=TaskStatus.PENDING,
+                step=step,
+                job=QueueNew(self.max_attempts),
+                event=EventType.TASK_RETRIED,
+                data={"from_status": status, "step": step or task.current_step, "items": retried},
+                values=values,
             )
-            await self.requeue_task(tx, task_id)
 
     async def regenerate_concept(
         self, roadmap_id: str, concept_id: str, user_id: str | None, instructions: str | None
@@ -223,18 +217,14 @@ class CommandQueries(QueueQueries):
                     for kind in sorted({r.kind for r in current})
                 ],
             )
-            await tx.conn.execute(
-                update(tasks)
-                .where(tasks.c.id == task.id)
-                .values(
-                    status=TaskStatus.PENDING,
-                    current_step=Step.CONTENT_GENERATION,
-                    finished_at=None,
-                    cancel_requested=False,
-                )
+            await move(
+                tx,
+                task.id,
+                to=TaskStatus.PENDING,
+                step=Step.CONTENT_GENERATION,
+                job=QueueNew(self.max_attempts),
+                event=EventType.CONCEPT_REGENERATING,
+                data={"concept_id": concept_id, "version": version},
+                values={"finished_at": None, "cancel_requested": False},
             )
-            await tx.append_event(
-                task.id, "concept_regenerating", {"concept_id": concept_id, "version": version}
-            )
-            await self.requeue_task(tx, task.id)
             return int(version)

@@ -9,18 +9,18 @@ from typing import Generic, TypeVar
 from sqlalchemy import and_, or_, select
 
 from learnpath.store.base import Conflict, NotFound, StoreBase
+from learnpath.store.progress import (
+    count_progress,
+    latest_content_statuses,
+    latest_statuses_by_roadmap,
+    newest_items,
+)
 from learnpath.store.records import (
     ContentItem,
     EventRecord,
     RoadmapRecord,
     StepRunRecord,
     TaskRecord,
-)
-from learnpath.store.runs import (
-    count_progress,
-    latest_content_statuses,
-    latest_statuses_by_roadmap,
-    newest_items,
 )
 from learnpath.store.tables import (
     concept_content,

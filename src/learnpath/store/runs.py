@@ -10,18 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import select, update
 
 from learnpath.domain.content import ContentKind, ContentStatus
+from learnpath.domain.events import DESIGN_PART_EVENTS, EventType
 from learnpath.domain.task import Step, TaskStatus
-from learnpath.store.base import Lease, StoreBase, Tx, mark_progress
-from learnpath.store.queue import close_open_runs, mark_task_failed
+from learnpath.store.base import Lease, StoreBase, Tx
+from learnpath.store.progress import (
+    ContentOutcome,
+    ContentTally,
+    count_progress,
+    latest_content_statuses,
+    newest_items,
+)
+from learnpath.store.queue import close_open_runs
 from learnpath.store.records import ContentItem, RoadmapRecord, TaskRecord
 from learnpath.store.tables import (
     concept_content,
     edit_records,
     intent_analyses,
-    jobs,
     model_usage,
     review_decisions,
     roadmaps,
@@ -30,9 +37,7 @@ from learnpath.store.tables import (
     tasks,
     validation_records,
 )
-
-DESIGN_PART_EVENTS = ("curriculum_outlined", "stage_designed")
-"""Events that carry a finished part of a curriculum being designed (see ``save_design_part``)."""
+from learnpath.store.transitions import Finish, fail, move
 
 
 class Usage(Protocol):
@@ -50,16 +55,6 @@ class RunState:
     roadmap: RoadmapRecord | None
     last_validation: dict[str, Any] | None
     feedback: str | None
-
-
-@dataclass(frozen=True)
-class ContentOutcome:
-    """What one item's write changed for its concept (for progress reporting)."""
-
-    concept_done: bool
-    concept_failed: bool
-    done: int
-    total: int
 
 
 def usage_rows(usage: Usage, *, run_id: int, task_id: str) -> list[dict[str, Any]]:
@@ -178,11 +173,12 @@ class RunQueries(StoreBase):
                     .returning(step_runs.c.id)
                 )
             ).scalar_one()
-            await tx.conn.execute(
-                update(tasks).where(tasks.c.id == lease.task_id).values(current_step=step)
-            )
-            await tx.append_event(
-                lease.task_id, "step_started", {"step": step, "attempt": lease.attempt}
+            await move(
+                tx,
+                lease.task_id,
+                step=step,
+                event=EventType.STEP_STARTED,
+                data={"step": step, "attempt": lease.attempt},
             )
             return int(run_id)
 
@@ -217,19 +213,20 @@ class RunQueries(StoreBase):
     async def _advance(
         self, tx: Tx, lease: Lease, run_id: int, usage: Usage, next_step: Step, **data: Any
     ) -> None:
+        """Close the step's run and move to ``next_step``, in a ``fenced(progress=True)``."""
         step = await self._close_run(tx, run_id, usage)
-        await mark_progress(tx, lease)
-        await tx.conn.execute(
-            update(tasks).where(tasks.c.id == lease.task_id).values(current_step=next_step)
-        )
-        await tx.append_event(
-            lease.task_id, "step_completed", {"step": step, "next_step": next_step, **data}
+        await move(
+            tx,
+            lease.task_id,
+            step=next_step,
+            event=EventType.STEP_COMPLETED,
+            data={"step": step, "next_step": next_step, **data},
         )
 
     async def save_intent(
         self, lease: Lease, run_id: int, usage: Usage, intent: dict[str, Any], next_step: Step
     ) -> None:
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             await tx.conn.execute(
                 intent_analyses.insert().values(
                     task_id=lease.task_id, data=intent, created_at=tx.now
@@ -238,7 +235,13 @@ class RunQueries(StoreBase):
             await self._advance(tx, lease, run_id, usage, next_step)
 
     async def save_design_part(
-        self, lease: Lease, part: str, design: dict[str, Any], *, event: str, **summary: Any
+        self,
+        lease: Lease,
+        part: str,
+        design: dict[str, Any],
+        *,
+        event: EventType | str,
+        **summary: Any,
     ) -> None:
         """Keep one finished part of the curriculum being designed (its outline, a stage).
 
@@ -246,11 +249,14 @@ class RunQueries(StoreBase):
         as durable as a step output and committed with the job's progress, so a design that
         resumes after a crash reads it back (``design_parts``) instead of asking again.
         """
-        if event not in DESIGN_PART_EVENTS:
+        try:
+            type_ = EventType(event)
+        except ValueError:
+            type_ = None
+        if type_ not in DESIGN_PART_EVENTS:
             raise ValueError(f"{event!r} is not a design part event")
-        async with self.fenced(lease) as tx:
-            await mark_progress(tx, lease)
-            await tx.append_event(lease.task_id, event, {"part": part, **summary, "design": design})
+        async with self.fenced(lease, progress=True) as tx:
+            await tx.append_event(lease.task_id, type_, {"part": part, **summary, "design": design})
 
     async def design_parts(self, task_id: str) -> dict[str, dict[str, Any]]:
         """The curriculum parts the task's design has finished so far, by part name."""
@@ -258,7 +264,7 @@ class RunQueries(StoreBase):
             rows = await conn.execute(
                 select(task_events.c.data)
                 .where(task_events.c.task_id == task_id)
-                .where(task_events.c.type.in_(DESIGN_PART_EVENTS))
+                .where(task_events.c.type.in_(sorted(DESIGN_PART_EVENTS)))
                 .order_by(task_events.c.seq)
             )
             return {row.data["part"]: row.data["design"] for row in rows}
@@ -275,7 +281,7 @@ class RunQueries(StoreBase):
     ) -> str:
         """Store the designed framework as the task's roadmap; returns the roadmap id."""
         roadmap_id = lease.task_id
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             user_id = (
                 await tx.conn.execute(select(tasks.c.user_id).where(tasks.c.id == lease.task_id))
             ).scalar_one()
@@ -303,25 +309,45 @@ class RunQueries(StoreBase):
         *,
         next_step: Step,
     ) -> None:
-        async with self.fenced(lease) as tx:
-            round_no = (
-                await tx.conn.execute(
-                    select(tasks.c.edit_rounds).where(tasks.c.id == lease.task_id)
-                )
-            ).scalar_one()
-            await tx.conn.execute(
-                validation_records.insert().values(
-                    task_id=lease.task_id,
-                    round=round_no,
-                    valid=result["valid"],
-                    score=result["score"],
-                    issues=result["issues"],
-                    created_at=tx.now,
-                )
-            )
+        """Record a validation and go on to ``next_step``."""
+        async with self.fenced(lease, progress=True) as tx:
+            await self._record_validation(tx, lease, result)
             await self._advance(
                 tx, lease, run_id, usage, next_step, valid=result["valid"], score=result["score"]
             )
+
+    async def fail_validation(
+        self,
+        lease: Lease,
+        run_id: int,
+        usage: Usage,
+        result: dict[str, Any],
+        *,
+        code: str,
+        message: str,
+    ) -> None:
+        """Record a validation that fails the task, and fail it, in one transaction: a
+        crash leaves either neither (the step runs again) or both (the task is failed)."""
+        async with self.fenced(lease) as tx:
+            await self._record_validation(tx, lease, result)
+            await self._fail(
+                tx, lease, run_id, usage, step=Step.STRUCTURE_VALIDATION, error=(code, message)
+            )
+
+    async def _record_validation(self, tx: Tx, lease: Lease, result: dict[str, Any]) -> None:
+        round_no = (
+            await tx.conn.execute(select(tasks.c.edit_rounds).where(tasks.c.id == lease.task_id))
+        ).scalar_one()
+        await tx.conn.execute(
+            validation_records.insert().values(
+                task_id=lease.task_id,
+                round=round_no,
+                valid=result["valid"],
+                score=result["score"],
+                issues=result["issues"],
+                created_at=tx.now,
+            )
+        )
 
     async def save_edit(
         self,
@@ -335,7 +361,7 @@ class RunQueries(StoreBase):
         source: str,
         next_step: Step,
     ) -> None:
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             round_no = (
                 await tx.conn.execute(
                     update(tasks)
@@ -353,20 +379,15 @@ class RunQueries(StoreBase):
         """Hand the task to a human: no worker is held while it waits."""
         async with self.fenced(lease) as tx:
             await self._close_run(tx, run_id, usage)
-            await tx.conn.execute(
-                update(tasks)
-                .where(tasks.c.id == lease.task_id)
-                .values(
-                    status=TaskStatus.HUMAN_REVIEW_PENDING,
-                    current_step=Step.HUMAN_REVIEW,
-                    review_round=tasks.c.review_round + 1,
-                )
-            )
-            await self._finish_job(tx, lease, "done")
-            await tx.append_event(
+            await move(
+                tx,
                 lease.task_id,
-                "review_required",
-                {"status": TaskStatus.HUMAN_REVIEW_PENDING, "open_issues": issues},
+                to=TaskStatus.HUMAN_REVIEW_PENDING,
+                step=Step.HUMAN_REVIEW,
+                job=Finish(),
+                event=EventType.REVIEW_REQUIRED,
+                data={"status": TaskStatus.HUMAN_REVIEW_PENDING, "open_issues": issues},
+                values={"review_round": tasks.c.review_round + 1},
             )
 
     async def prepare_content(self, lease: Lease, roadmap_id: str, concept_ids: list[str]) -> None:
@@ -397,6 +418,11 @@ class RunQueries(StoreBase):
             if rows:
                 await tx.conn.execute(concept_content.insert(), rows)
 
+    async def content_tally(self, roadmap_id: str) -> ContentTally:
+        """The newest status of every item of the roadmap, for a run to keep up to date."""
+        async with self.read() as conn:
+            return ContentTally.from_rows(await conn.execute(newest_items([roadmap_id])))
+
     async def pending_content(self, roadmap_id: str) -> list[ContentItem]:
         async with self.read() as conn:
             rows = await conn.execute(
@@ -416,11 +442,17 @@ class RunQueries(StoreBase):
         *,
         body: dict[str, Any] | None,
         generated_by: str,
+        tally: ContentTally,
         error: tuple[str, str] | None = None,
     ) -> ContentOutcome:
-        """Record one item's body (or its failure) and report its concept when it is settled."""
+        """Record one item's body (or its failure) and report its concept when it is settled.
+
+        ``tally`` is the run's (``content_tally``): the outcome comes from it, not from a
+        query. It is updated before the commit; a write that fails ends the run, and the
+        next run reads a fresh tally.
+        """
         status = ContentStatus.FAILED if error else ContentStatus.COMPLETED
-        async with self.fenced(lease) as tx:
+        async with self.fenced(lease, progress=True) as tx:
             await tx.conn.execute(
                 update(concept_content)
                 .where(concept_content.c.id == item.id)
@@ -433,10 +465,13 @@ class RunQueries(StoreBase):
                     updated_at=tx.now,
                 )
             )
-            await mark_progress(tx, lease)
-            outcome = await self._concept_outcome(tx, item.roadmap_id, item.concept_id)
+            outcome = tally.settle(item.concept_id, item.kind, item.version, status)
             if outcome.concept_done or outcome.concept_failed:
-                event = "concept_completed" if outcome.concept_done else "concept_failed"
+                event = (
+                    EventType.CONCEPT_COMPLETED
+                    if outcome.concept_done
+                    else EventType.CONCEPT_FAILED
+                )
                 data: dict[str, Any] = {
                     "concept_id": item.concept_id,
                     "done": outcome.done,
@@ -446,19 +481,6 @@ class RunQueries(StoreBase):
                     data |= {"kind": item.kind, "code": error[0], "message": error[1]}
                 await tx.append_event(lease.task_id, event, data)
             return outcome
-
-    async def _concept_outcome(self, tx: Tx, roadmap_id: str, concept_id: str) -> ContentOutcome:
-        latest = await latest_content_statuses(tx.conn, roadmap_id)
-        mine = [status for (cid, _), status in latest.items() if cid == concept_id]
-        done, total = count_progress(latest)
-        settled = ContentStatus.PENDING not in mine
-        failed = ContentStatus.FAILED in mine
-        return ContentOutcome(
-            concept_done=settled and not failed,
-            concept_failed=settled and failed,
-            done=done,
-            total=total,
-        )
 
     async def finish_task(
         self, lease: Lease, run_id: int, usage: Usage, roadmap_id: str
@@ -476,8 +498,6 @@ class RunQueries(StoreBase):
             else:
                 await self._close_run(tx, run_id, usage)
             values: dict[str, Any] = {
-                "status": status,
-                "current_step": Step.DONE,
                 "finished_at": tx.now,
                 "error_step": None,
                 "error_code": None,
@@ -492,13 +512,15 @@ class RunQueries(StoreBase):
                         f"({', '.join(failed[:10])}). Retry the task to regenerate only those."
                     ),
                 }
-            await tx.conn.execute(update(tasks).where(tasks.c.id == lease.task_id).values(**values))
-            await self._finish_job(tx, lease, "done")
-            event = "task_partially_failed" if failed else "task_completed"
-            await tx.append_event(
+            await move(
+                tx,
                 lease.task_id,
-                event,
-                {"status": status, "done": done, "total": total, "failed": failed},
+                to=status,
+                step=Step.DONE,
+                job=Finish(),
+                event=EventType.TASK_PARTIALLY_FAILED if failed else EventType.TASK_COMPLETED,
+                data={"status": status, "done": done, "total": total, "failed": failed},
+                values=values,
             )
             return status
 
@@ -514,36 +536,44 @@ class RunQueries(StoreBase):
     ) -> None:
         """Fail the task and end its job in one transaction."""
         async with self.fenced(lease) as tx:
-            if run_id is not None:
-                await self._close_run(tx, run_id, usage, error=(code, message))
-            await close_open_runs(tx, lease.job_id, code, message)
-            await self._finish_job(tx, lease, "failed", error=f"{code}: {message}")
-            await mark_task_failed(tx, lease.task_id, step, code, message)
+            await self._fail(tx, lease, run_id, usage, step=step, error=(code, message))
+
+    async def _fail(
+        self,
+        tx: Tx,
+        lease: Lease,
+        run_id: int | None,
+        usage: Usage | None,
+        *,
+        step: str,
+        error: tuple[str, str],
+    ) -> None:
+        code, message = error
+        if run_id is not None:
+            await self._close_run(tx, run_id, usage, error=error)
+        await close_open_runs(tx, lease.job_id, code, message)
+        await fail(
+            tx,
+            lease.task_id,
+            step=step,
+            code=code,
+            message=message,
+            job=Finish(f"{code}: {message}"),
+        )
 
     async def cancel_run(self, lease: Lease, run_id: int | None = None) -> None:
         async with self.fenced(lease) as tx:
             if run_id is not None:
                 await self._close_run(tx, run_id, None, error=("canceled", "canceled by the user"))
-            await self._finish_job(tx, lease, "canceled")
-            await tx.conn.execute(
-                update(tasks)
-                .where(tasks.c.id == lease.task_id)
-                .values(status=TaskStatus.CANCELED, finished_at=tx.now)
+            await move(
+                tx,
+                lease.task_id,
+                to=TaskStatus.CANCELED,
+                job=Finish(),
+                event=EventType.TASK_CANCELED,
+                data={"status": TaskStatus.CANCELED},
+                values={"finished_at": tx.now},
             )
-            await tx.append_event(lease.task_id, "task_canceled", {"status": TaskStatus.CANCELED})
-
-    async def _finish_job(self, tx: Tx, lease: Lease, state: str, error: str | None = None) -> None:
-        await tx.conn.execute(
-            update(jobs)
-            .where(jobs.c.id == lease.job_id)
-            .values(
-                state=state,
-                finished_at=tx.now,
-                lease_token=None,
-                lease_expires_at=None,
-                last_error=error,
-            )
-        )
 
 
 async def write_edit(
@@ -580,55 +610,3 @@ async def write_edit(
         .values(framework=framework, title=framework["title"], updated_at=tx.now)
     )
     return int(edit_id)
-
-
-async def latest_content_statuses(conn: Any, roadmap_id: str) -> dict[tuple[str, str], str]:
-    """Status of the latest version of every (concept, kind) of a roadmap."""
-    by_roadmap = await latest_statuses_by_roadmap(conn, [roadmap_id])
-    return by_roadmap.get(roadmap_id, {})
-
-
-def newest_items(roadmap_ids: list[str]) -> Select[Any]:
-    """The newest version of every (concept, kind) of these roadmaps: whole content rows."""
-    newest = (
-        select(
-            concept_content.c.roadmap_id,
-            concept_content.c.concept_id,
-            concept_content.c.kind,
-            func.max(concept_content.c.version).label("version"),
-        )
-        .where(concept_content.c.roadmap_id.in_(roadmap_ids))
-        .group_by(
-            concept_content.c.roadmap_id, concept_content.c.concept_id, concept_content.c.kind
-        )
-        .subquery()
-    )
-    return select(concept_content).join(
-        newest,
-        (concept_content.c.roadmap_id == newest.c.roadmap_id)
-        & (concept_content.c.concept_id == newest.c.concept_id)
-        & (concept_content.c.kind == newest.c.kind)
-        & (concept_content.c.version == newest.c.version),
-    )
-
-
-async def latest_statuses_by_roadmap(
-    conn: Any, roadmap_ids: list[str]
-) -> dict[str, dict[tuple[str, str], str]]:
-    """Latest item statuses of several roadmaps in one query."""
-    rows = await conn.execute(newest_items(roadmap_ids))
-    result: dict[str, dict[tuple[str, str], str]] = {}
-    for r in rows:
-        result.setdefault(r.roadmap_id, {})[(r.concept_id, r.kind)] = r.status
-    return result
-
-
-def count_progress(latest: dict[tuple[str, str], str]) -> tuple[int, int]:
-    """(concepts whose every item is completed, concepts) from latest item statuses."""
-    by_concept: dict[str, list[str]] = {}
-    for (concept_id, _), status in latest.items():
-        by_concept.setdefault(concept_id, []).append(status)
-    done = sum(
-        1 for statuses in by_concept.values() if all(s == ContentStatus.COMPLETED for s in statuses)
-    )
-    return done, len(by_concept)

@@ -16,13 +16,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnpath.domain.content import ContentKind, ContentStatus
+from learnpath.domain.events import EventType
 from learnpath.domain.roadmap import Framework
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store.base import Conflict, NotFound, Tx
+from learnpath.store.progress import newest_items
 from learnpath.store.queue import QueueQueries
 from learnpath.store.reads import ReadQueries
 from learnpath.store.records import RoadmapRecord
-from learnpath.store.runs import newest_items, write_edit
+from learnpath.store.runs import write_edit
 from learnpath.store.tables import (
     concept_content,
     edit_records,
@@ -31,6 +33,7 @@ from learnpath.store.tables import (
     roadmaps,
     tasks,
 )
+from learnpath.store.transitions import QueueNew, move
 
 #: A roadmap can be changed when its task has finished with a roadmap to change.
 EDITABLE = frozenset({TaskStatus.COMPLETED, TaskStatus.PARTIAL_FAILURE})
@@ -139,31 +142,27 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                         )
                     )
             status = TaskStatus(task.status)
+            edited_event = {
+                "edit_id": edit_id,
+                "operations": len(operations),
+                "added": added,
+                "removed": removed,
+            }
             if added:
                 await self._queue_new_content(tx, roadmap_id, added)
-                await tx.conn.execute(
-                    update(tasks)
-                    .where(tasks.c.id == task.id)
-                    .values(
-                        status=TaskStatus.PENDING,
-                        current_step=Step.CONTENT_GENERATION,
-                        finished_at=None,
-                        cancel_requested=False,
-                    )
-                )
                 status = TaskStatus.PENDING
-            await tx.append_event(
-                task.id,
-                "roadmap_edited",
-                {
-                    "edit_id": edit_id,
-                    "operations": len(operations),
-                    "added": added,
-                    "removed": removed,
-                },
-            )
-            if added:
-                await self.requeue_task(tx, task.id)
+                await move(
+                    tx,
+                    task.id,
+                    to=status,
+                    step=Step.CONTENT_GENERATION,
+                    job=QueueNew(self.max_attempts),
+                    event=EventType.ROADMAP_EDITED,
+                    data=edited_event,
+                    values={"finished_at": None, "cancel_requested": False},
+                )
+            else:
+                await tx.append_event(task.id, EventType.ROADMAP_EDITED, edited_event)
             return EditOutcome(
                 task_id=task.id,
                 edit_id=edit_id,
@@ -250,7 +249,7 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                 framework,
                 user_id=user_id,
             )
-            await tx.append_event(task.id, "roadmap_renamed", {})
+            await tx.append_event(task.id, EventType.ROADMAP_RENAMED, {})
         return await self.get_roadmap(roadmap_id, user_id)
 
     async def trash_roadmap(self, roadmap_id: str, user_id: str) -> RoadmapRecord:
@@ -261,7 +260,7 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                 await tx.conn.execute(
                     update(roadmaps).where(roadmaps.c.id == roadmap_id).values(deleted_at=tx.now)
                 )
-                await tx.append_event(task.id, "roadmap_trashed", {})
+                await tx.append_event(task.id, EventType.ROADMAP_TRASHED, {})
         return await self.get_roadmap(roadmap_id, user_id, in_trash=True)
 
     async def restore_roadmap(self, roadmap_id: str, user_id: str) -> RoadmapRecord:
@@ -272,7 +271,7 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                 await tx.conn.execute(
                     update(roadmaps).where(roadmaps.c.id == roadmap_id).values(deleted_at=None)
                 )
-                await tx.append_event(task.id, "roadmap_restored", {})
+                await tx.append_event(task.id, EventType.ROADMAP_RESTORED, {})
         return await self.get_roadmap(roadmap_id, user_id)
 
     async def set_share_token(self, roadmap_id: str, user_id: str, token_hash: str) -> dt.datetime:
@@ -284,7 +283,7 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                 .where(roadmaps.c.id == roadmap_id)
                 .values(share_token_hash=token_hash, shared_at=tx.now)
             )
-            await tx.append_event(task.id, "roadmap_shared", {})
+            await tx.append_event(task.id, EventType.ROADMAP_SHARED, {})
             return tx.now
 
     async def revoke_share(self, roadmap_id: str, user_id: str) -> bool:
@@ -298,7 +297,7 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                 .where(roadmaps.c.id == roadmap_id)
                 .values(share_token_hash=None, shared_at=None)
             )
-            await tx.append_event(task.id, "roadmap_unshared", {})
+            await tx.append_event(task.id, EventType.ROADMAP_UNSHARED, {})
             return True
 
     async def shared_roadmap(self, token_hash: str) -> RoadmapRecord:
@@ -449,7 +448,9 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                 if rows:
                     await tx.conn.execute(concept_content.insert(), rows)
                 await tx.append_event(
-                    task_id, "roadmap_forked", {"status": status, "concepts": len(concept_ids)}
+                    task_id,
+                    EventType.ROADMAP_FORKED,
+                    {"status": status, "concepts": len(concept_ids)},
                 )
         except IntegrityError:
             if idempotency_key is None:

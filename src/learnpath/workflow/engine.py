@@ -29,6 +29,7 @@ from learnpath.domain.task import Step
 from learnpath.llm.errors import ModelCallError
 from learnpath.llm.usage import track_usage
 from learnpath.store import Lease, LeaseLost, RunState, Store
+from learnpath.store.progress import ContentTally
 from learnpath.store.records import ContentItem
 from learnpath.store.runs import Usage
 from learnpath.workflow.review import blocking_issues
@@ -126,15 +127,14 @@ class Workflow:
             # validation, but a roadmap whose structure holds is not failed over them.
             next_step = Step.CONTENT_GENERATION
         else:
-            next_step = Step.STRUCTURE_VALIDATION
-        await self.store.save_validation(lease, run_id, usage, _json(result), next_step=next_step)
-        if next_step is Step.STRUCTURE_VALIDATION:
+            # The edit rounds are spent: the validation and the task's failure are one
+            # commit, so a crash cannot leave a recorded verdict to be validated again.
             problems = "; ".join(issue.message for issue in blocking[:5])
-            await self.store.fail_run(
+            await self.store.fail_validation(
                 lease,
-                None,
-                None,
-                step=Step.STRUCTURE_VALIDATION,
+                run_id,
+                usage,
+                _json(result),
                 code="invalid_roadmap",
                 message=(
                     f"The roadmap still had problems after {self.max_edit_rounds} edit rounds: "
@@ -142,6 +142,7 @@ class Workflow:
                 ),
             )
             return True
+        await self.store.save_validation(lease, run_id, usage, _json(result), next_step=next_step)
         return False
 
     async def _edit(self, lease: Lease, state: RunState) -> bool:
@@ -187,6 +188,7 @@ class Workflow:
         run_id = await self.store.start_step(lease, Step.CONTENT_GENERATION)
         await self.store.prepare_content(lease, roadmap_id, framework.concept_ids())
         items = await self.store.pending_content(roadmap_id)
+        tally = await self.store.content_tally(roadmap_id)
         gate = asyncio.Semaphore(self.content_concurrency)
         canceled = False
 
@@ -196,7 +198,7 @@ class Workflow:
                 if canceled or await self.store.is_cancel_requested(lease.task_id):
                     canceled = True
                     return
-                await self._content_item(lease, request, intent, framework, item)
+                await self._content_item(lease, request, intent, framework, item, tally)
 
         with track_usage() as usage:
             await _gather_all(produce(item) for item in items)
@@ -213,6 +215,7 @@ class Workflow:
         intent: IntentAnalysis,
         framework: Framework,
         item: ContentItem,
+        tally: ContentTally,
     ) -> None:
         located = next(
             ((s, m, c) for s, m, c in framework.concepts() if c.id == item.concept_id), None
@@ -223,6 +226,7 @@ class Workflow:
                 item,
                 body=None,
                 generated_by=self.team.generated_by,
+                tally=tally,
                 error=(
                     "unknown_concept",
                     f"Concept {item.concept_id} is no longer in the roadmap.",
@@ -261,11 +265,16 @@ class Workflow:
             )
         else:
             await self.store.save_content(
-                lease, item, body=_json(body), generated_by=self.team.generated_by
+                lease, item, body=_json(body), generated_by=self.team.generated_by, tally=tally
             )
             return
         await self.store.save_content(
-            lease, item, body=None, generated_by=self.team.generated_by, error=error
+            lease,
+            item,
+            body=None,
+            generated_by=self.team.generated_by,
+            tally=tally,
+            error=error,
         )
 
     async def _fail(
