@@ -1,11 +1,14 @@
-"""The roadmap document (DESIGN §8): one shape for ``GET /roadmaps/{id}`` and every export.
+"""The roadmap document (DESIGN §8): the one view of a roadmap, and its shapes.
 
-``roadmap_out`` builds it from a stored roadmap and the newest version of each content
-item; each concept's ``content`` holds ``tutorial``, ``resources`` and ``quiz`` as
-``{status, version}`` (``not_started`` with version 0 before content generation).
-``document_with_bodies`` is the same document as JSON data with each content entry's
-``body`` and ``error`` inline (the exported file, the shared page); ``document_concepts``
-walks it. Markdown, the Anki deck, the map and the shared page are all built from it.
+``read_view`` builds a ``RoadmapView`` once from the store: the roadmap's stages,
+modules and concepts, each concept with the newest version of its tutorial, resources
+and quiz and (for a learner) their progress. Everything that shows a roadmap renders
+from it: ``RoadmapView.out`` is ``GET /roadmaps/{id}`` (each concept's ``content`` holds
+``{status, version}``, ``not_started`` with version 0 before content generation), the
+web page walks its ``stages``, and ``RoadmapView.document`` is the same document as JSON
+data with each content entry's ``body`` and ``error`` inline, from which the exported
+file, the Markdown plan, the Anki deck, the map and the shared page are built;
+``document_concepts`` walks that data.
 """
 
 from __future__ import annotations
@@ -372,11 +375,6 @@ async def read_view(
     content = await store.latest_content(roadmap.id, concept_id)
     progress = await store.progress(learner, roadmap.id) if learner is not None else []
     return roadmap_view(roadmap, content, progress)
-
-
-def document_with_bodies(roadmap: RoadmapRecord, content: list[ContentItem]) -> dict[str, Any]:
-    """The roadmap document as JSON data, each content entry with its ``body`` and ``error``."""
-    return roadmap_view(roadmap, content).document()
 
 
 def document_concepts(
