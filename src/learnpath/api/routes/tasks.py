@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from learnpath.api.deps import CurrentUser, SettingsDep, StoreDep, TaskId
@@ -45,26 +45,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
-    """``schema`` with each ``$ref`` to its ``$defs`` replaced by the definition."""
-    if isinstance(schema, dict):
-        ref = schema.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            siblings = {key: value for key, value in schema.items() if key != "$ref"}
-            return {**_inlined(defs[ref.removeprefix("#/$defs/")], defs), **siblings}
-        return {key: _inlined(value, defs) for key, value in schema.items() if key != "$defs"}
-    if isinstance(schema, list):
-        return [_inlined(item, defs) for item in schema]
-    return schema
-
-
-#: The body ``generate`` documents: a ``LearningRequest``. The route takes the JSON object
-#: as it came, so ``parse_submission`` is its one check, as for the web form and the CLI.
-_REQUEST_SCHEMA = LearningRequest.model_json_schema()
-SUBMISSION_SCHEMA = _inlined(_REQUEST_SCHEMA, _REQUEST_SCHEMA.get("$defs", {}))
-
-
-def submission_or_422(data: dict[str, Any]) -> LearningRequest:
+def submission_or_422(data: dict[str, object]) -> LearningRequest:
     """``parse_submission`` with its problems as a 422 ``validation_error``."""
     try:
         return parse_submission(data, dt.date.today())
@@ -87,10 +68,8 @@ def submission_or_422(data: dict[str, Any]) -> LearningRequest:
     },
     openapi_extra={
         "requestBody": {
-            "required": True,
             "content": {
                 "application/json": {
-                    "schema": SUBMISSION_SCHEMA,
                     "examples": {
                         "minimal": {"value": {"goal": "Become a backend engineer"}},
                         "full": {
@@ -103,14 +82,14 @@ def submission_or_422(data: dict[str, Any]) -> LearningRequest:
                                 "review": True,
                             }
                         },
-                    },
+                    }
                 }
-            },
+            }
         }
     },
 )
 async def generate(
-    body: Annotated[dict[str, Any], Body()],
+    body: LearningRequest,
     user: CurrentUser,
     store: StoreDep,
     settings: SettingsDep,
@@ -119,7 +98,8 @@ async def generate(
 ) -> TaskAccepted:
     """Queue a generation task (202). With an ``Idempotency-Key`` used before by this user
     for the same body, the existing task is returned (200); for another body, 409."""
-    request = submission_or_422(body).model_dump(mode="json")
+    request = submission_or_422(body.model_dump()).model_dump(mode="json")
+    ensure_storable(request)
     task, created = await store.submit_task(
         user_id=user.id,
         request=request,
@@ -207,10 +187,8 @@ async def events(
     responses=problem_responses(*AUTHED, 409),
     openapi_extra={
         "requestBody": {
-            "required": True,
             "content": {
                 "application/json": {
-                    "schema": SUBMISSION_SCHEMA,
                     "examples": {
                         "approve": {"value": {"decision": "approve"}},
                         "reject": {
@@ -220,9 +198,9 @@ async def events(
                                 "edits": [{"op": "rename", "target_id": "s1", "name": "Basics"}],
                             }
                         },
-                    },
+                    }
                 }
-            },
+            }
         }
     },
 )
