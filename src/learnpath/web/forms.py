@@ -1,7 +1,8 @@
 """The new-roadmap form: what the user typed, turned into a ``LearningRequest`` or field errors.
 
 The form's strings become numbers here (ASCII digits only), then go through
-``parse_submission``, the same check the API and the CLI use.
+``parse_submission``, the same check the API and the CLI use. The quiz form's fields
+become the answer list the API takes, for ``Quiz.check`` to score or refuse.
 """
 
 from __future__ import annotations
