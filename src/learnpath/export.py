@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from learnpath.document import document_concepts, document_with_bodies
+from learnpath.document import document_concepts, read_view
 from learnpath.domain.schedule import Schedule
 from learnpath.store import Store
 from learnpath.store.tutoring import NoteRecord
@@ -35,13 +35,8 @@ async def roadmap_document(
 ) -> dict[str, Any]:
     """The roadmap document as JSON data; with ``bodies``, each content entry also carries
     its ``body`` and ``error`` inline (the exported file is self-contained)."""
-    roadmap = await store.get_roadmap(roadmap_id, user_id)
-    items = await store.latest_content(roadmap_id)
-    if bodies:
-        return document_with_bodies(roadmap, items)
-    from learnpath.document import roadmap_out
-
-    return roadmap_out(roadmap, items).model_dump(mode="json")
+    view = await read_view(store, await store.get_roadmap(roadmap_id, user_id))
+    return view.document() if bodies else view.out().model_dump(mode="json")
 
 
 def to_markdown(

@@ -11,6 +11,7 @@ from learnpath.domain.content import (
     CONTENT_MODELS,
     ContentKind,
     Difficulty,
+    InvalidAnswers,
     Quiz,
     QuizQuestion,
     Resource,
@@ -99,12 +100,31 @@ def test_quiz_needs_one_to_twenty_questions() -> None:
         ([0, None, 2, None], 0.5),
         ([0, 1], 0.5),  # missing answers count as wrong
         ([], 0.0),
-        ([0, 1, 2, 0, 1, 1], 1.0),  # extra answers are ignored
-        ([-1, 1, 2, 0], 0.75),
     ],
 )
 def test_quiz_score(given: list[int | None], score: float) -> None:
-    assert quiz(0, 1, 2, 0).score(given) == score
+    result = quiz(0, 1, 2, 0).check(given)
+    assert result.score == score
+    assert result.correct == round(score * 4)
+    assert [r.chosen for r in result.results] == given + [None] * (4 - len(given))
+    assert [r.answer for r in result.results] == [0, 1, 2, 0]
+
+
+@pytest.mark.parametrize(
+    ("given", "kind", "params"),
+    [
+        ([0, 1, 2, 0, 1], "too_many", {"questions": 4, "answers": 5}),
+        ([0, 1, 2, 0, None], "too_many", {"questions": 4, "answers": 5}),
+        ([-1, 1, 2, 0], "not_an_option", {"index": 0, "number": 1}),
+        ([0, 1, 3], "not_an_option", {"index": 2, "number": 3}),
+    ],
+)
+def test_answers_the_quiz_cannot_take_are_refused(
+    given: list[int | None], kind: str, params: dict[str, int]
+) -> None:
+    with pytest.raises(InvalidAnswers) as refused:
+        quiz(0, 1, 2, 0).check(given)
+    assert (refused.value.kind, refused.value.params) == (kind, params)
 
 
 def test_quiz_json_round_trip() -> None:

@@ -17,7 +17,7 @@ from learnpath.api.schemas import (
     TaskErrorOut,
     TaskOut,
 )
-from learnpath.document import NOT_STARTED, by_concept, offline_banner
+from learnpath.document import NOT_STARTED, RoadmapView
 from learnpath.domain.content import ContentKind
 from learnpath.domain.roadmap import Framework
 from learnpath.store.records import ContentItem, RoadmapRecord, StepRunRecord, TaskRecord
@@ -107,32 +107,28 @@ def _content_out(item: ContentItem | None) -> ContentOut:
     )
 
 
-def concept_detail(
-    roadmap: RoadmapRecord, concept_id: str, content: list[ContentItem]
-) -> ConceptDetail | None:
+def concept_detail(view: RoadmapView, concept_id: str) -> ConceptDetail | None:
     """The concept with its newest content, or None when the roadmap has no such concept."""
-    for stage, module, concept in framework_of(roadmap).concepts():
-        if concept.id != concept_id:
-            continue
-        items = by_concept(content).get(concept_id, {})
-        return ConceptDetail(
-            roadmap_id=roadmap.id,
-            concept_id=concept.id,
-            stage_id=stage.id,
-            module_id=module.id,
-            name=concept.name,
-            description=concept.description,
-            estimated_hours=concept.estimated_hours,
-            difficulty=concept.difficulty,
-            prerequisites=concept.prerequisites,
-            offline=offline_banner(roadmap.generated_by),
-            content=ConceptContents(
-                tutorial=_content_out(items.get(ContentKind.TUTORIAL)),
-                resources=_content_out(items.get(ContentKind.RESOURCES)),
-                quiz=_content_out(items.get(ContentKind.QUIZ)),
-            ),
-        )
-    return None
+    concept = view.concept(concept_id)
+    if concept is None:
+        return None
+    return ConceptDetail(
+        roadmap_id=view.id,
+        concept_id=concept.id,
+        stage_id=concept.stage.id,
+        module_id=concept.module.id,
+        name=concept.name,
+        description=concept.description,
+        estimated_hours=concept.estimated_hours,
+        difficulty=concept.concept.difficulty,
+        prerequisites=concept.prerequisites,
+        offline=view.offline,
+        content=ConceptContents(
+            tutorial=_content_out(concept.items.get(ContentKind.TUTORIAL)),
+            resources=_content_out(concept.items.get(ContentKind.RESOURCES)),
+            quiz=_content_out(concept.items.get(ContentKind.QUIZ)),
+        ),
+    )
 
 
 def progress_out(row: dict[str, Any]) -> ConceptProgressOut:

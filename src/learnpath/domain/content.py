@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -90,27 +92,75 @@ class Quiz(BaseModel):
 
     questions: list[QuizQuestion] = Field(min_length=1, max_length=20)
 
-    def score(self, answers: list[int | None]) -> float:
-        """Fraction of questions answered correctly (missing answers count as wrong)."""
-        right = sum(
-            1
-            for index, question in enumerate(self.questions)
-            if index < len(answers) and answers[index] == question.answer
-        )
-        return right / len(self.questions)
-
-    def answers_problem(self, answers: list[int | None]) -> str | None:
-        """Why ``answers`` cannot be recorded for this quiz (None when they can): more answers
-        than questions, or an index that is not one of its question's options."""
+    def check(self, answers: Sequence[int | None]) -> QuizResult:
+        """Score ``answers`` (one option index per question, in order; None = skipped): the
+        one rule every front end uses. More answers than questions, or an index that is
+        not one of its question's options, raise ``InvalidAnswers``; missing answers count
+        as wrong."""
         if len(answers) > len(self.questions):
-            return f"the quiz has {len(self.questions)} questions, got {len(answers)} answers"
+            raise InvalidAnswers(
+                "too_many",
+                f"the quiz has {len(self.questions)} questions, got {len(answers)} answers",
+                questions=len(self.questions),
+                answers=len(answers),
+            )
         for index, (answer, question) in enumerate(zip(answers, self.questions, strict=False)):
             if answer is not None and not 0 <= answer < len(question.options):
-                return (
+                raise InvalidAnswers(
+                    "not_an_option",
                     f"answer {index} is {answer}, but question {index} has "
-                    f"{len(question.options)} options (0-{len(question.options) - 1})"
+                    f"{len(question.options)} options (0-{len(question.options) - 1})",
+                    index=index,
+                    number=index + 1,
                 )
-        return None
+        given = list(answers) + [None] * (len(self.questions) - len(answers))
+        results = tuple(
+            QuestionResult(
+                index=index,
+                chosen=chosen,
+                answer=question.answer,
+                correct=chosen == question.answer,
+                explanation=question.explanation,
+            )
+            for index, (chosen, question) in enumerate(zip(given, self.questions, strict=True))
+        )
+        correct = sum(1 for r in results if r.correct)
+        return QuizResult(
+            answers=list(answers), score=correct / len(self.questions), results=results
+        )
+
+
+class InvalidAnswers(ValueError):
+    """Answers that cannot be scored: ``kind`` is ``too_many`` or ``not_an_option``;
+    ``params`` fill a front end's own wording (``questions``/``answers``, or the
+    question's ``index`` and ``number``)."""
+
+    def __init__(self, kind: str, message: str, **params: int) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.params = params
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    index: int
+    chosen: int | None
+    answer: int
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """Scored answers: as given, the fraction right, and each question's outcome."""
+
+    answers: list[int | None]
+    score: float
+    results: tuple[QuestionResult, ...]
+
+    @property
+    def correct(self) -> int:
+        return sum(1 for r in self.results if r.correct)
 
 
 CONTENT_MODELS: dict[ContentKind, type[BaseModel]] = {

@@ -12,16 +12,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from learnpath.domain.content import ContentKind, Quiz
+from learnpath.domain.content import InvalidAnswers
 from learnpath.domain.quota import QuotaExceeded
 from learnpath.domain.roadmap import Framework
 from learnpath.identity import TokenRefused, authenticate
+from learnpath.learning.quiz import QuizNotReady, current_quiz
+from learnpath.learning.quiz import answer_quiz as record_quiz
 from learnpath.learning.quota import submit_limits
 from learnpath.settings import AuthMode
 from learnpath.store import NotFound
-from learnpath.web.forms import bad_form, parse_roadmap_form, whole_number
+from learnpath.web.forms import parse_roadmap_form, quiz_answers, quiz_error
 from learnpath.web.i18n import LANGUAGE_COOKIE, UI_LANGUAGES, translate, ui_language
-from learnpath.web.pages import task_context
+from learnpath.web.pages import roadmap_context, task_context
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import (
     CSRF_FIELD,
@@ -149,35 +151,26 @@ async def mark_done(
 async def answer_quiz(
     request: Request, roadmap_id: str, concept_id: str, visitor: VisitorDep
 ) -> Response:
+    """Score the answers as the API does; refused answers re-show the page with the error
+    and the answers as they were picked."""
     form = await checked_form(request)
     store = runtime_of(request).store
-    await store.get_roadmap(roadmap_id, visitor.user.id)
-    item = next(
-        (
-            i
-            for i in await store.latest_content(roadmap_id, concept_id)
-            if i.kind == ContentKind.QUIZ and i.body is not None
-        ),
-        None,
-    )
-    if item is None:
-        raise NotFound(f"no quiz for {concept_id}")
-    quiz = Quiz.model_validate(item.body)
-    answers: list[int | None] = []
-    for index in range(len(quiz.questions)):
-        picked = whole_number(str(form.get(f"q{index}") or ""), max_digits=3)
-        if isinstance(picked, str) and picked:
-            raise bad_form()
-        answers.append(picked if isinstance(picked, int) else None)
-    if quiz.answers_problem(answers):
-        raise bad_form()
-    await store.record_progress(
-        visitor.user.id,
-        roadmap_id,
-        concept_id,
-        quiz_answers=answers,
-        quiz_score=quiz.score(answers),
-    )
+    roadmap = await store.get_roadmap(roadmap_id, visitor.user.id)
+    try:
+        quiz = await current_quiz(store, roadmap.id, concept_id)
+    except QuizNotReady as exc:
+        raise NotFound(f"no quiz for {concept_id}") from exc
+    answers = quiz_answers(form, len(quiz.questions))
+    try:
+        await record_quiz(store, visitor.user.id, roadmap.id, concept_id, answers)
+    except InvalidAnswers as exc:
+        context = await roadmap_context(request, visitor, roadmap, concept_id)
+        context["quiz_form"] = {
+            "concept_id": concept_id,
+            "answers": answers,
+            "error": quiz_error(ui_language(request), exc),
+        }
+        return render(request, "roadmap.html", context, status=422)
     return redirect(_concept_url(roadmap_id, concept_id))
 
 

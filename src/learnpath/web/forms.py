@@ -1,17 +1,20 @@
 """The new-roadmap form: what the user typed, turned into a ``LearningRequest`` or field errors.
 
 The form's strings become numbers here (ASCII digits only), then go through
-``parse_submission``, the same check the API and the CLI use.
+``parse_submission``, the same check the API and the CLI use. The quiz form's fields
+become the answer list the API takes, for ``Quiz.check`` to score or refuse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import FormData
 
+from learnpath.domain.content import InvalidAnswers
 from learnpath.domain.request import (
     SUPPORTED_LANGUAGES,
     ContentPreference,
@@ -121,3 +124,50 @@ def _message(name: str, problem: FieldProblem) -> str:
     if name == "deadline":
         return "form.deadline_invalid"
     return "form.invalid"
+
+
+#: What the quiz form says when ``Quiz.check`` refuses the answers, per UI language.
+QUIZ_ERRORS: dict[str, dict[str, str]] = {
+    "en": {
+        "too_many": "This quiz has {questions} questions, but {answers} answers were sent. "
+        "Nothing was recorded: check your answers and submit them again.",
+        "not_an_option": "The answer to question {number} is not one of its options. "
+        "Nothing was recorded: pick one of the options and submit again.",
+    },
+    "zh": {
+        "too_many": "这个测验有 {questions} 道题，但提交了 {answers} 个答案。"
+        "没有记录任何内容：请检查答案后重新提交。",
+        "not_an_option": "第 {number} 题的答案不是它的选项之一。"
+        "没有记录任何内容：请选择一个选项后重新提交。",
+    },
+}
+_QUESTION_FIELD = re.compile(r"q([0-9]+)")
+#: The answer a value that is not an option index stands for: never an option.
+NO_OPTION = -1
+#: Fields past this index count as this one: the list stays short, and too long anyway.
+LAST_FIELD = 100
+
+
+def quiz_error(language: str, problem: InvalidAnswers) -> str:
+    table = QUIZ_ERRORS.get(language, QUIZ_ERRORS["en"])
+    return table[problem.kind].format(**problem.params)
+
+
+def quiz_answers(form: FormData, questions: int) -> list[int | None]:
+    """The quiz form's answers by question index, as the API takes them (None where a
+    question was skipped), for ``Quiz.check`` to score or refuse.
+
+    Question ``i`` is field ``q<i>``, so a filled field past the quiz's questions makes
+    the list longer than the quiz. A value that is not a short run of ASCII digits is no
+    option's index: it is passed on as ``NO_OPTION``, which ``Quiz.check`` refuses.
+    """
+    given: dict[int, int] = {}
+    for name, value in form.multi_items():
+        match = _QUESTION_FIELD.fullmatch(name)
+        if match is None or not isinstance(value, str) or not value:
+            continue
+        index = min(int(match.group(1)), LAST_FIELD) if len(match.group(1)) <= 6 else LAST_FIELD
+        picked = whole_number(value, max_digits=3)
+        given[index] = picked if isinstance(picked, int) else NO_OPTION
+    length = max([questions, *(index + 1 for index in given)])
+    return [given.get(index) for index in range(length)]

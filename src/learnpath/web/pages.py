@@ -8,15 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from learnpath.document import read_view
 from learnpath.domain.task import TaskStatus
 from learnpath.settings import AuthMode
+from learnpath.store.records import RoadmapRecord
 from learnpath.web.forms import RoadmapForm
 from learnpath.web.i18n import ui_language
 from learnpath.web.learning import roadmap_learning
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.roadmap_extras import roadmap_extras
 from learnpath.web.session import PageError, Visitor, current_visitor, runtime_of, safe_next
-from learnpath.web.views import concept_views, issue_views, open_issues, task_json, timeline
+from learnpath.web.views import issue_views, open_issues, task_json, timeline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 #: The task page shows the latest events; the live stream continues after the last one.
@@ -92,29 +94,35 @@ async def roadmap_page(
     roadmap = await store.get_roadmap(roadmap_id, visitor.user.id, in_trash=True)
     if roadmap.deleted_at is not None:
         return render(request, "trashed.html", {"roadmap": roadmap})
-    task = await store.get_task(roadmap.task_id, visitor.user.id)
-    items = await store.latest_content(roadmap.id)
-    progress = await store.progress(visitor.user.id, roadmap.id)
-    stages = concept_views(roadmap.framework, items, progress)
-    offline = roadmap.generated_by == "offline" or any(i.generated_by == "offline" for i in items)
-    first = next(
-        (c.id for s in stages for m in s["modules"] for c in m["concepts"]),
-        None,
-    )
     return render(
-        request,
-        "roadmap.html",
-        {
-            "roadmap": roadmap,
-            "task": task,
-            "stages": stages,
-            "offline": offline,
-            "open_concept": concept or first,
-            "done_count": sum(1 for p in progress if p["done"]),
-            **await roadmap_extras(store, roadmap, task, progress, ui_language(request), start),
-            **await roadmap_learning(store, visitor.user.id, roadmap.id),
-        },
+        request, "roadmap.html", await roadmap_context(request, visitor, roadmap, concept, start)
     )
+
+
+async def roadmap_context(
+    request: Request,
+    visitor: Visitor,
+    roadmap: RoadmapRecord,
+    concept: str | None = None,
+    start: dt.date | None = None,
+) -> dict[str, Any]:
+    """Everything the roadmap page shows, from the roadmap's view; the quiz form's error
+    starts empty."""
+    store = runtime_of(request).store
+    task = await store.get_task(roadmap.task_id, visitor.user.id)
+    view = await read_view(store, roadmap, visitor.user.id)
+    first = next((c.id for c in view.concepts()), None)
+    return {
+        "roadmap": roadmap,
+        "task": task,
+        "stages": view.stages,
+        "offline": view.sample_content,
+        "open_concept": concept or first,
+        "done_count": len(view.done),
+        "quiz_form": None,
+        **roadmap_extras(view, task, ui_language(request), start),
+        **await roadmap_learning(store, visitor.user.id, roadmap.id),
+    }
 
 
 @router.get("/login")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from learnpath.domain.content import ContentKind, Quiz
 from learnpath.domain.task import Step, TaskStatus
 from learnpath.store import Store
-from learnpath.store.records import ContentItem, EventRecord, StepRunRecord, TaskRecord
+from learnpath.store.records import EventRecord, StepRunRecord, TaskRecord
 from learnpath.web.i18n import EN, label, translate
 
 TIMELINE_STEPS = (
@@ -153,86 +151,3 @@ def names_of(framework: dict[str, Any]) -> dict[str, str]:
             for concept in module.get("concepts") or []:
                 names[str(concept.get("id"))] = str(concept.get("name"))
     return names
-
-
-@dataclass
-class ConceptView:
-    """One concept of a roadmap page: its content items and the learner's progress."""
-
-    id: str
-    name: str
-    description: str
-    estimated_hours: float
-    difficulty: str
-    prerequisites: list[str] = field(default_factory=list)
-    items: dict[str, ContentItem] = field(default_factory=dict)
-    done: bool = False
-    quiz_answers: list[int | None] | None = None
-    quiz_score: float | None = None
-
-    def body(self, kind: str) -> dict[str, Any] | None:
-        item = self.items.get(kind)
-        if item is None or item.status != "completed":
-            return None
-        return item.body
-
-    def status(self, kind: str) -> str:
-        item = self.items.get(kind)
-        return item.status if item is not None else "missing"
-
-    @property
-    def quiz_results(self) -> list[dict[str, Any]] | None:
-        """Per question: the learner's answer, the right one and the explanation."""
-        body = self.body(ContentKind.QUIZ)
-        if body is None or self.quiz_answers is None:
-            return None
-        quiz = Quiz.model_validate(body)
-        results = []
-        for index, question in enumerate(quiz.questions):
-            picked = self.quiz_answers[index] if index < len(self.quiz_answers) else None
-            if picked is not None and not 0 <= picked < len(question.options):
-                picked = None  # answered before the quiz was written again with fewer options
-            results.append(
-                {
-                    "question": question.question,
-                    "picked": question.options[picked] if picked is not None else None,
-                    "right": question.options[question.answer],
-                    "correct": picked == question.answer,
-                    "explanation": question.explanation,
-                }
-            )
-        return results
-
-
-def concept_views(
-    framework: dict[str, Any], items: list[ContentItem], progress: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Stages with their modules and ``ConceptView`` concepts, in roadmap order."""
-    by_concept: dict[str, dict[str, ContentItem]] = {}
-    for item in items:
-        by_concept.setdefault(item.concept_id, {})[item.kind] = item
-    learner = {p["concept_id"]: p for p in progress}
-    stages = []
-    for stage in framework.get("stages", []):
-        modules = []
-        for module in stage.get("modules", []):
-            concepts = []
-            for concept in module.get("concepts", []):
-                mine = learner.get(concept["id"], {})
-                concepts.append(
-                    ConceptView(
-                        id=concept["id"],
-                        name=concept.get("name", concept["id"]),
-                        description=concept.get("description", ""),
-                        estimated_hours=float(concept.get("estimated_hours", 0) or 0),
-                        difficulty=str(concept.get("difficulty", "")),
-                        prerequisites=list(concept.get("prerequisites") or []),
-                        items=by_concept.get(concept["id"], {}),
-                        done=bool(mine.get("done", False)),
-                        quiz_answers=mine.get("quiz_answers"),
-                        quiz_score=mine.get("quiz_score"),
-                    )
-                )
-            modules.append({**module, "concepts": concepts})
-        stages.append({**stage, "modules": modules})
-    return stages

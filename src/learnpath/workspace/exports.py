@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
 
-from learnpath.document import document_with_bodies
+from learnpath.document import RoadmapView, read_view
 from learnpath.domain.task import TaskStatus
 from learnpath.export import Notes, to_markdown, with_notes
 from learnpath.store import Store
@@ -83,14 +83,14 @@ async def export_roadmap(
 ) -> Export:
     roadmap = await store.get_roadmap(roadmap_id, user_id)
     task = await store.get_task(roadmap.task_id, user_id)
-    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
+    view = await read_view(store, roadmap, user_id)
+    document = view.document()
     note = unfinished_note(task)
     name = file_name(roadmap.title, roadmap.id, fmt.value)
     if fmt is ExportFormat.APKG:
         data = await asyncio.to_thread(anki_package, document, note=note or "")
         return Export(data, MEDIA_TYPES[fmt], name)
-    progress = await store.progress(user_id, roadmap.id)
-    schedule = schedule_of(roadmap, task.request, progress, today=today, start=start)
+    schedule = schedule_of(roadmap, task.request, view.progress, today=today, start=start)
     notes = await notes_by_concept(store, user_id, roadmap.id)
     if fmt is ExportFormat.MD:
         text = to_markdown(document, schedule, unfinished=note, notes=notes)
@@ -119,12 +119,19 @@ def concept_page(roadmap_id: str, concept_id: str) -> str:
     return f"/roadmaps/{quote(roadmap_id, safe='')}?concept={quoted}#concept-{quoted}"
 
 
+def view_map(view: RoadmapView, labels: MapLabels | None = None) -> str:
+    """The roadmap's map with the view's learner's done concepts ticked, linking to
+    concept pages."""
+    return roadmap_map(
+        view.document(),
+        done=view.done,
+        link=lambda cid: concept_page(view.id, cid),
+        labels=labels,
+    )
+
+
 async def map_svg(
     store: Store, roadmap: RoadmapRecord, user_id: str, labels: MapLabels | None = None
 ) -> str:
     """The roadmap's map with ``user_id``'s done concepts ticked, linking to concept pages."""
-    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
-    done = {p["concept_id"] for p in await store.progress(user_id, roadmap.id) if p["done"]}
-    return roadmap_map(
-        document, done=done, link=lambda cid: concept_page(roadmap.id, cid), labels=labels
-    )
+    return view_map(await read_view(store, roadmap, user_id), labels)

@@ -14,7 +14,7 @@ import re
 import secrets
 from typing import Any
 
-from learnpath.document import document_with_bodies
+from learnpath.document import read_view
 from learnpath.domain.request import MAX_WEEKS, LearningRequest, Level
 from learnpath.domain.roadmap import Framework
 from learnpath.store import NotFound, Store
@@ -52,8 +52,7 @@ def public_document(roadmap: RoadmapRecord, document: dict[str, Any]) -> dict[st
 async def shared_document(store: Store, token: str) -> dict[str, Any]:
     """The shared roadmap's document with its content, without its owner's data."""
     roadmap = await shared_roadmap(store, token)
-    document = document_with_bodies(roadmap, await store.latest_content(roadmap.id))
-    return public_document(roadmap, document)
+    return public_document(roadmap, (await read_view(store, roadmap)).document())
 
 
 async def fork_shared(

@@ -16,7 +16,9 @@ from learnpath.api.schemas import (
     QuizResultOut,
     RoadmapProgressOut,
 )
-from learnpath.domain.content import ContentKind, ContentStatus, Quiz
+from learnpath.domain.content import InvalidAnswers
+from learnpath.learning.quiz import QuizNotReady
+from learnpath.learning.quiz import answer_quiz as record_quiz
 from learnpath.store import NotFound, Store
 from learnpath.store.records import RoadmapRecord, UserRecord
 
@@ -64,42 +66,30 @@ async def answer_quiz(
 ) -> QuizResultOut:
     """Score the answers against the stored quiz and record the result."""
     roadmap = await _concept_roadmap(store, user, roadmap_id, concept_id)
-    items = await store.latest_content(roadmap.id, concept_id)
-    quiz_item = next(
-        (
-            i
-            for i in items
-            if i.kind == ContentKind.QUIZ and i.status == ContentStatus.COMPLETED and i.body
-        ),
-        None,
-    )
-    if quiz_item is None or quiz_item.body is None:
-        raise ApiError(409, "quiz_not_ready", "this concept's quiz has not been generated yet")
-    quiz = Quiz.model_validate(quiz_item.body)
-    problem = quiz.answers_problem(body.answers)
-    if problem:
-        raise ApiError(422, "validation_error", f"answers: {problem}")
-    score = quiz.score(body.answers)
-    row = await store.record_progress(
-        user.id, roadmap.id, concept_id, quiz_answers=body.answers, quiz_score=score
-    )
+    try:
+        recorded = await record_quiz(store, user.id, roadmap.id, concept_id, body.answers)
+    except QuizNotReady as exc:
+        raise ApiError(409, "quiz_not_ready", str(exc)) from exc
+    except InvalidAnswers as exc:
+        raise ApiError(422, "validation_error", f"answers: {exc}") from exc
+    result = recorded.result
     results = [
         QuestionResult(
-            index=index,
-            chosen=body.answers[index] if index < len(body.answers) else None,
-            answer=question.answer,
-            correct=index < len(body.answers) and body.answers[index] == question.answer,
-            explanation=question.explanation,
+            index=r.index,
+            chosen=r.chosen,
+            answer=r.answer,
+            correct=r.correct,
+            explanation=r.explanation,
         )
-        for index, question in enumerate(quiz.questions)
+        for r in result.results
     ]
     return QuizResultOut(
         concept_id=concept_id,
-        score=score,
-        correct=sum(r.correct for r in results),
+        score=result.score,
+        correct=result.correct,
         total=len(results),
         results=results,
-        progress=progress_out(row),
+        progress=progress_out(recorded.progress),
     )
 
 

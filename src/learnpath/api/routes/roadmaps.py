@@ -15,7 +15,7 @@ from learnpath.api.schemas import (
     RegenerateAccepted,
     RegenerateIn,
 )
-from learnpath.document import RoadmapOut, roadmap_out
+from learnpath.document import RoadmapOut, read_view
 from learnpath.store import NotFound
 
 router = APIRouter(tags=["roadmaps"])
@@ -29,7 +29,7 @@ router = APIRouter(tags=["roadmaps"])
 async def get_roadmap(roadmap_id: RoadmapId, user: CurrentUser, store: StoreDep) -> RoadmapOut:
     """Stages, modules and concepts, with each concept's content status and version."""
     roadmap = await store.get_roadmap(roadmap_id, user.id)
-    return roadmap_out(roadmap, await store.latest_content(roadmap.id))
+    return (await read_view(store, roadmap)).out()
 
 
 @router.get(
@@ -42,7 +42,7 @@ async def get_concept(
 ) -> ConceptDetail:
     """The concept with the newest version of its tutorial, resources and quiz."""
     roadmap = await store.get_roadmap(roadmap_id, user.id)
-    detail = concept_detail(roadmap, concept_id, await store.latest_content(roadmap.id, concept_id))
+    detail = concept_detail(await read_view(store, roadmap, concept_id=concept_id), concept_id)
     if detail is None:
         raise NotFound(f"no concept {concept_id} in roadmap {roadmap_id}")
     return detail

@@ -1,0 +1,130 @@
+"""One rule for each input, whichever front end it comes through: quiz answers are scored
+(or refused) the same way by the API and the web form, and a new roadmap's request is
+checked the same way by the API, the web form and the command line."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import httpx
+import pytest
+import typer
+
+from learnpath.cli import generate as cli_generate
+from learnpath.testing.teams import TinyTeam
+from tests.e2e.conftest import API, StartServer
+from tests.e2e.test_web_pages import browser_client, csrf_of, submit, wait_status
+
+#: TinyTeam's quiz: one question, "2+2?", options "3" (0) and "4" (1), answer 1.
+#: (API answers, web form fields, the kind of refusal)
+REFUSED_ANSWERS = [
+    ([1, 1], {"q0": "1", "q1": "1"}, "too_many"),
+    ([2], {"q0": "2"}, "not_an_option"),
+    ([1, None, 0], {"q0": "1", "q2": "0"}, "too_many"),
+]
+WEB_WORDING = {
+    ("en", "too_many"): "This quiz has 1 questions, but {answers} answers were sent.",
+    ("en", "not_an_option"): "The answer to question 1 is not one of its options.",
+    ("zh", "too_many"): "这个测验有 1 道题，但提交了 {answers} 个答案。",
+    ("zh", "not_an_option"): "第 1 题的答案不是它的选项之一。",
+}
+
+
+def _finished_roadmap(client: httpx.Client) -> str:
+    task_url = submit(client, goal="Learn SQL", weeks="4").headers["location"]
+    task_id = task_url.rsplit("/", 1)[1]
+    wait_status(client, task_id, "completed")
+    return task_id
+
+
+def _quiz_progress(client: httpx.Client, roadmap_id: str) -> dict[str, Any]:
+    rows = client.get(f"{API}/roadmaps/{roadmap_id}/progress").json()["concepts"]
+    return {row["concept_id"]: (row["quiz_answers"], row["quiz_score"]) for row in rows}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_quiz_answers_are_scored_and_refused_alike_by_the_api_and_the_web_form(
+    live_server: StartServer, language: str
+) -> None:
+    app = live_server(auth="none", team=TinyTeam(concepts=1))
+    with browser_client(app) as client:
+        client.cookies.set("lp_lang", language)
+        roadmap = _finished_roadmap(client)
+        quiz_url = f"/roadmaps/{roadmap}/concepts/c1/quiz"
+        for api_answers, fields, kind in REFUSED_ANSWERS:
+            refused = client.post(f"{API}{quiz_url}", json={"answers": api_answers})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["code"] == "validation_error"
+            page = client.get(f"/roadmaps/{roadmap}").text
+            shown = client.post(quiz_url, data={"csrf_token": csrf_of(page), **fields})
+            assert shown.status_code == 422, shown.text[:300]
+            wording = WEB_WORDING[language, kind].format(answers=len(api_answers))
+            assert 'id="quiz-error"' in shown.text
+            assert wording in html.unescape(shown.text)
+            if fields.get("q0") == "1":  # the learner's pick is still checked
+                assert re.search(r'name="q0" value="1"\s+checked', shown.text)
+            assert _quiz_progress(client, roadmap) == {}, "a refused answer was recorded"
+
+        page = client.get(f"/roadmaps/{roadmap}").text
+        assert 'id="quiz-error"' not in page
+        answered = client.post(quiz_url, data={"csrf_token": csrf_of(page), "q0": "0"})
+        assert answered.status_code == 303
+        assert _quiz_progress(client, roadmap) == {"c1": ([0], 0.0)}
+        scored = client.post(f"{API}{quiz_url}", json={"answers": [1]}).json()
+        assert (scored["score"], scored["correct"], scored["total"]) == (1.0, 1, 1)
+        assert _quiz_progress(client, roadmap) == {"c1": ([1], 1.0)}
+
+
+#: Bad new-roadmap requests (as the API's JSON body) and the field each one is refused on.
+BAD_REQUESTS: list[tuple[dict[str, Any], set[str]]] = [
+    ({"goal": "ab"}, {"goal"}),
+    ({"goal": "Learn SQL", "hours_per_week": 0}, {"hours_per_week"}),
+    ({"goal": "Learn SQL", "hours_per_week": 500}, {"hours_per_week"}),
+    ({"goal": "Learn SQL", "weeks": 0}, {"weeks"}),
+    ({"goal": "Learn SQL", "weeks": 521}, {"weeks"}),
+    ({"goal": "Learn SQL", "deadline": "2001-01-01"}, {"deadline"}),
+    ({"goal": "Learn SQL", "language": "xx"}, {"language"}),
+    ({"goal": "Learn SQL", "level": "expert"}, {"level"}),
+]
+#: Each field as the command line names it (the web form's fields are the API's).
+CLI_FLAGS = {
+    "goal": "the goal",
+    "hours_per_week": "--hours",
+    "weeks": "--weeks",
+    "deadline": "--deadline",
+    "language": "--language",
+    "level": "--level",
+}
+
+
+def _web_form(body: dict[str, Any]) -> dict[str, str]:
+    form = {key: str(value) for key, value in body.items()}
+    form["timeframe"] = "deadline" if "deadline" in body else "weeks"
+    return form
+
+
+@pytest.mark.parametrize(("body", "fields"), BAD_REQUESTS)
+def test_a_bad_request_is_refused_on_the_same_fields_by_api_web_and_cli(
+    live_server: StartServer,
+    capsys: pytest.CaptureFixture[str],
+    body: dict[str, Any],
+    fields: set[str],
+) -> None:
+    app = live_server(auth="none", team=TinyTeam(concepts=1))
+    with browser_client(app) as client:
+        api = client.post(f"{API}/roadmaps/generate", json=body)
+        assert api.status_code == 422, api.text
+        assert {e["loc"][1] for e in api.json()["errors"]} == fields
+
+        web = submit(client, **_web_form(body))
+        assert web.status_code == 422, web.text[:300]
+        shown = {name for name in CLI_FLAGS if f'id="{name}-error"' in web.text}
+        assert shown == fields
+
+        with pytest.raises(typer.Exit) as refused:
+            cli_generate.parse_request(**body)
+        assert refused.value.exit_code == 2
+        said = capsys.readouterr().err
+        assert {name for name, flag in CLI_FLAGS.items() if flag in said} == fields
