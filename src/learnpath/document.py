@@ -1,4 +1,4 @@
-"""The roadmap document (DESIGN §8): the one view of a roadmap, and its shapes.
+"""The roadmap document: the one view of a roadmap, and its shapes.
 
 ``read_view`` builds a ``RoadmapView`` once from the store: the roadmap's stages,
 modules and concepts, each concept with the newest version of its tutorial, resources

@@ -1,6 +1,6 @@
 """The Celery transport: an app built from settings, and the one task ``run_job(job_id)``.
 
-Celery carries job ids, nothing else (DESIGN §1, §4.6). A message is a hint that a
+Celery carries job ids, nothing else. A message is a hint that a
 committed job may be runnable; the database lease decides who runs it.
 
 Execution model, and why. ``run_job`` does not run the workflow in the Celery pool. It

@@ -1,4 +1,4 @@
-"""The relay: publishes committed, unpublished jobs to Celery (the outbox, DESIGN §4.6).
+"""The relay: publishes committed, unpublished jobs to Celery (the outbox; see docs/architecture.md).
 
 Order of operations per batch: read job ids that are committed and unpublished, send
 each to the broker (Celery task id = job id), then mark them published. A crash between

@@ -1,4 +1,4 @@
-"""The per-process event loop host of a Celery worker (DESIGN §4.8).
+"""The per-process event loop host of a Celery worker.
 
 A worker process owns exactly one asyncio loop, running in a thread of its own, and one
 store, one workflow (one agent team) and one ``WorkerCore`` opened on that loop. Celery's

@@ -1,6 +1,6 @@
 """The job queue: atomic submit, leased claims, heartbeats, recovery and cancel.
 
-Invariants (DESIGN §4): a job exists only once its task row is committed with it; a
+Invariants (docs/architecture.md): a job exists only once its task row is committed with it; a
 worker runs a job only while it holds the lease; every write for a job is fenced by
 the lease token. An expired lease is a worker's death, not the task's fault: it is
 requeued as the next run (``attempt`` numbers the runs; it is not a budget). When the
