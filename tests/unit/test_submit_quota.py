@@ -11,12 +11,11 @@ LIMITS = SubmitLimits(max_active=3, per_minute=2)
 
 
 def test_under_both_limits_a_submit_is_allowed() -> None:
-    assert submit_refusal(LIMITS, 2, [NOW - dt.timedelta(seconds=5)], NOW) is None
+    assert submit_refusal(LIMITS, 2, None, NOW) is None
 
 
 def test_the_active_limit_refuses_first_and_names_its_setting() -> None:
-    recent = [NOW - dt.timedelta(seconds=s) for s in (1, 2, 3)]
-    refusal = submit_refusal(LIMITS, 3, recent, NOW)
+    refusal = submit_refusal(LIMITS, 3, NOW - dt.timedelta(seconds=2), NOW)
     assert refusal is not None
     assert (refusal.code, refusal.limit) == ("quota_exceeded", "active_tasks")
     assert refusal.retry_after == ACTIVE_RETRY_AFTER_S
@@ -25,11 +24,12 @@ def test_the_active_limit_refuses_first_and_names_its_setting() -> None:
 
 
 def test_the_rate_limit_waits_until_the_oldest_counted_submit_leaves_the_minute() -> None:
-    recent = [NOW - dt.timedelta(seconds=40), NOW - dt.timedelta(seconds=10)]
-    refusal = submit_refusal(LIMITS, 0, recent, NOW)
+    # The second newest submit of the minute (the limit is 2) was 40 s ago.
+    refusal = submit_refusal(LIMITS, 0, NOW - dt.timedelta(seconds=40), NOW)
     assert refusal is not None and refusal.limit == "submits_per_minute"
     assert refusal.retry_after == 20
     assert "LEARNPATH_USER_SUBMITS_PER_MINUTE" in refusal.message
+    assert refusal.params == {"count": 2, "limit": 2, "wait": 20}
 
 
 def test_a_users_own_limits_win_over_the_defaults() -> None:

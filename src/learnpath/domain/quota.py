@@ -67,14 +67,22 @@ def retry_after(recent: list[dt.datetime], limit: int, now: dt.datetime) -> int 
     """
     if len(recent) < limit:
         return None
-    oldest_counted = sorted(recent)[-limit]
+    return wait_for(sorted(recent)[-limit], now)
+
+
+def wait_for(oldest_counted: dt.datetime, now: dt.datetime) -> int:
+    """Seconds until ``oldest_counted``, the action at the limit, leaves the window."""
     return max(1, math.ceil((oldest_counted + WINDOW - now).total_seconds()))
 
 
 def submit_refusal(
-    limits: SubmitLimits, active: int, recent: list[dt.datetime], now: dt.datetime
+    limits: SubmitLimits, active: int, oldest_counted: dt.datetime | None, now: dt.datetime
 ) -> QuotaExceeded | None:
-    """Why one more submit is refused (the active limit first), or None when it is allowed."""
+    """Why one more submit is refused (the active limit first), or None when it is allowed.
+
+    ``oldest_counted`` is the ``per_minute``-th newest submit of the last ``WINDOW``
+    (None when there were fewer): the one whose leaving the window allows the next.
+    """
     if active >= limits.max_active:
         return QuotaExceeded(
             "quota_exceeded",
@@ -85,15 +93,15 @@ def submit_refusal(
             LIMIT_ACTIVE,
             {"count": active, "limit": limits.max_active, "wait": ACTIVE_RETRY_AFTER_S},
         )
-    wait = retry_after(recent, limits.per_minute, now)
-    if wait is not None:
+    if oldest_counted is not None:
+        wait = wait_for(oldest_counted, now)
         return QuotaExceeded(
             "quota_exceeded",
-            f"you submitted {len(recent)} tasks in the last minute and the limit "
+            f"you submitted {limits.per_minute} tasks in the last minute and the limit "
             f"(LEARNPATH_USER_SUBMITS_PER_MINUTE) is {limits.per_minute}; "
             f"submit again in {wait} s",
             wait,
             LIMIT_PER_MINUTE,
-            {"count": len(recent), "limit": limits.per_minute, "wait": wait},
+            {"count": limits.per_minute, "limit": limits.per_minute, "wait": wait},
         )
     return None

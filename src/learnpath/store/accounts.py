@@ -110,24 +110,25 @@ async def submit_quota_refusal(
         )
     ).one()
     limits = defaults.for_user(user.max_active_tasks, user.submits_per_minute)
-    active = (
-        await tx.conn.execute(
-            select(func.count()).where(
-                tasks.c.user_id == user_id, tasks.c.status.not_in([s.value for s in TERMINAL])
-            )
-        )
-    ).scalar_one()
-    recent = list(
-        (
-            await tx.conn.execute(
-                select(tasks.c.created_at)
-                .where(tasks.c.user_id == user_id, tasks.c.created_at > tx.now - WINDOW)
-                .order_by(tasks.c.created_at.desc())
-                .limit(limits.per_minute)
-            )
-        ).scalars()
+    # Both reads stop at the limit, so a user with a long history costs no more than one
+    # near their limits.
+    unfinished = (
+        select(tasks.c.id)
+        .where(tasks.c.user_id == user_id, tasks.c.status.not_in([s.value for s in TERMINAL]))
+        .limit(limits.max_active)
+        .subquery()
     )
-    refusal = submit_refusal(limits, int(active), recent, tx.now)
+    active = (await tx.conn.execute(select(func.count()).select_from(unfinished))).scalar_one()
+    oldest_counted = (
+        await tx.conn.execute(
+            select(tasks.c.created_at)
+            .where(tasks.c.user_id == user_id, tasks.c.created_at > tx.now - WINDOW)
+            .order_by(tasks.c.created_at.desc())
+            .offset(limits.per_minute - 1)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    refusal = submit_refusal(limits, int(active), oldest_counted, tx.now)
     if refusal is not None:
         key = (quota_refusals.c.user_id == user_id) & (quota_refusals.c.limit_name == refusal.limit)
         counted = await tx.conn.execute(
