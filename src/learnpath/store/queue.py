@@ -57,13 +57,13 @@ class QueueQueries(StoreBase):
             if existing is not None:
                 return existing, False
         task_id = str(uuid.uuid4())
-        refusal = None
+        refusal = record = None
         try:
             async with self.write() as tx:
                 if limits is not None:
                     refusal = await submit_quota_refusal(tx, user_id, limits)
                 if refusal is None:
-                    await self._insert_task(tx, task_id, user_id, request, idempotency_key)
+                    record = await self._insert_task(tx, task_id, user_id, request, idempotency_key)
         except IntegrityError:
             if idempotency_key is None:
                 raise
@@ -73,7 +73,6 @@ class QueueQueries(StoreBase):
             return existing, False
         if refusal is not None:
             raise refusal  # after the commit, which counted it
-        record = await self._task_by_id(task_id)
         assert record is not None
         return record, True
 
@@ -84,27 +83,33 @@ class QueueQueries(StoreBase):
         user_id: str,
         request: dict[str, Any],
         idempotency_key: str | None,
-    ) -> None:
-        await tx.conn.execute(
-            tasks.insert().values(
-                id=task_id,
-                user_id=user_id,
-                status=TaskStatus.PENDING,
-                current_step=Step.QUEUED,
-                request=request,
-                goal=request["goal"],
-                review=bool(request.get("review", False)),
-                idempotency_key=idempotency_key,
-                cancel_requested=False,
-                edit_rounds=0,
-                review_round=0,
-                event_seq=0,
-                created_at=tx.now,
-                updated_at=tx.now,
+    ) -> TaskRecord:
+        """Insert the task with its first event (number 1) and its job; the task's row."""
+        row = (
+            await tx.conn.execute(
+                tasks.insert()
+                .values(
+                    id=task_id,
+                    user_id=user_id,
+                    status=TaskStatus.PENDING,
+                    current_step=Step.QUEUED,
+                    request=request,
+                    goal=request["goal"],
+                    review=bool(request.get("review", False)),
+                    idempotency_key=idempotency_key,
+                    cancel_requested=False,
+                    edit_rounds=0,
+                    review_round=0,
+                    event_seq=1,
+                    created_at=tx.now,
+                    updated_at=tx.now,
+                )
+                .returning(*tasks.c)
             )
-        )
-        await tx.append_event(task_id, EventType.TASK_CREATED, {"status": TaskStatus.PENDING})
+        ).one()
+        await tx.record_event(task_id, 1, EventType.TASK_CREATED, {"status": TaskStatus.PENDING})
         await insert_job(tx, task_id, self.max_attempts)
+        return TaskRecord.from_row(row)
 
     async def _task_by_key(self, user_id: str, key: str) -> TaskRecord | None:
         async with self.read() as conn:
@@ -113,11 +118,6 @@ class QueueQueries(StoreBase):
                     select(tasks).where(tasks.c.user_id == user_id, tasks.c.idempotency_key == key)
                 )
             ).first()
-        return TaskRecord.from_row(row) if row else None
-
-    async def _task_by_id(self, task_id: str) -> TaskRecord | None:
-        async with self.read() as conn:
-            row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).first()
         return TaskRecord.from_row(row) if row else None
 
     async def claim_next_job(self, owner: str, *, newcomers_only: bool = False) -> Lease | None:
