@@ -14,6 +14,9 @@ with the embedded executor (``LocalExecutor``), for each configuration:
 
 The tasks are submitted first (intake is not the worker's cost), one warm-up roadmap
 runs before the measurement (``--warmup``), then the measured roadmaps run all at once.
+The ``agents-offline`` and ``agents-fake`` configurations measure the agent layer alone:
+the team's content calls for ``--n`` roadmaps (4 at once per roadmap, as the engine runs
+them), with no store and no engine, so the rest of a full configuration's CPU is theirs.
 Per configuration it prints: roadmaps, model calls (every HTTP attempt, counted by the
 usage tally), content items, process CPU seconds (all threads, ``time.process_time``),
 CPU ms per model call, SQL statements and transactions per roadmap and per content item
@@ -25,8 +28,9 @@ statement), and wall time.
 ``--profile`` then runs another ``--n`` roadmaps under ``cProfile`` and splits the CPU by
 layer (the store, SQLAlchemy, the database driver, pydantic-ai, the OpenAI SDK, the HTTP
 client, pydantic, the offline model, the engine, the event loop, ...): each function's own
-time goes to the layer of its file, a C function's to the layer of its callers. The
-shares are scaled to the unprofiled CPU per call, as profiling slows small calls more.
+thread CPU time goes to the layer of its file, a C function's to the layers of its
+callers. Only the event loop's thread is profiled; its shares are scaled to its unprofiled
+CPU per call, and the other threads' CPU (aiosqlite runs SQLite in a thread) is its own row.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -64,7 +68,7 @@ PG = os.environ.get("LEARNPATH_BENCH_PG", "postgresql://postgres@127.0.0.1:5432"
 GOAL = "Become a backend engineer in 6 months, 8 h/week, I know some Python"
 DATABASES = ("sqlite", "postgres")
 MODELS = ("offline", "fake")
-CONFIGS = tuple(f"{db}-{model}" for db in DATABASES for model in MODELS)
+CONFIGS = tuple(f"{db}-{model}" for db in (*DATABASES, "agents") for model in MODELS)
 TARGET_MS_PER_CALL = 3.0
 TERMINAL = ("completed", "partial_failure", "failed", "canceled")
 
@@ -79,12 +83,15 @@ class Figures:
     model_calls: int
     content_items: int
     cpu_s: float
+    main_thread_cpu_s: float
     wall_s: float
     statements: int
     transactions: int
     write_transactions: int
     server_cpu_s: float | None = None
+    last_task: str = ""
     top_statements: list[tuple[str, int]] = field(default_factory=list)
+    store_reads: dict[str, float] = field(default_factory=dict)
     layers: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -229,6 +236,84 @@ def database(kind: str) -> Iterator[str]:
 # --- one configuration ---------------------------------------------------------------------
 
 
+async def measure_agents(
+    config: str,
+    n: int,
+    *,
+    profile: bool,
+    profile_dir: Path | None,
+    model: str,
+    server: ServerProcess | None,
+) -> Figures:
+    """The agent layer alone: ``n`` roadmaps' content calls straight on the team."""
+    from learnpath.agents import ConceptBrief, build_team
+    from learnpath.domain.request import LearningRequest
+
+    settings = Settings(_env_file=None, model=model, model_concurrency=1024)
+    team = build_team(settings)
+    request = LearningRequest.model_validate({"goal": GOAL})
+    intent = await team.analyse_intent(request)
+    framework = await team.design_curriculum(request, intent)
+    briefs = [
+        ConceptBrief(
+            request=request,
+            intent=intent,
+            roadmap_title=framework.title,
+            stage=stage,
+            module=module,
+            concept=concept,
+            prerequisites=tuple(
+                found for p in concept.prerequisites if (found := framework.concept(p)) is not None
+            ),
+        )
+        for stage, module, concept in framework.concepts()
+    ]
+    writers = (team.write_tutorial, team.recommend_resources, team.write_quiz)
+    gate = asyncio.Semaphore(4 * n)
+
+    async def one(brief: ConceptBrief, writer: Any) -> None:
+        async with gate:
+            await writer(brief)
+
+    async def batch(roadmaps: int) -> int:
+        with track_usage() as usage:
+            await asyncio.gather(
+                *(one(b, w) for _ in range(roadmaps) for b in briefs for w in writers)
+            )
+        return sum(count for _, _, count in usage.attempts())
+
+    await batch(1)  # warm-up
+    server_cpu = server.cpu_seconds() if server is not None else 0.0
+    wall, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
+    calls = await batch(n)
+    main = time.thread_time() - main
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    figures = Figures(
+        config=config,
+        roadmaps=n,
+        completed=n,
+        model_calls=calls,
+        content_items=calls,
+        cpu_s=cpu,
+        main_thread_cpu_s=main,
+        wall_s=wall,
+        statements=0,
+        transactions=0,
+        write_transactions=0,
+        server_cpu_s=server.cpu_seconds() - server_cpu if server is not None else None,
+    )
+    if profile:
+        profiler = cProfile.Profile(time.thread_time)
+        profiler.enable()
+        await batch(n)
+        profiler.disable()
+        if profile_dir is not None:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(profile_dir / f"{config}.prof")
+        figures.layers = scaled_layers(figures, pstats.Stats(profiler))
+    return figures
+
+
 async def measure(
     config: str,
     n: int,
@@ -238,10 +323,11 @@ async def measure(
     profile_dir: Path | None,
     model: str,
     server: ServerProcess | None,
+    store_costs: bool = False,
 ) -> Figures:
     kind = config.split("-", 1)[0]
     with database(kind) as url, tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None,
             data_dir=Path(data_dir),
             database_url=url,
@@ -260,15 +346,17 @@ async def measure(
             if warmup:
                 await run_batch(store, executor, warmup)
             figures = await measured_batch(config, store, executor, counter, n, server)
+            if store_costs:
+                figures.store_reads = await time_store_reads(store, figures.last_task)
             if profile:
-                profiler = cProfile.Profile()
+                profiler = cProfile.Profile(time.thread_time)
                 profiler.enable()
                 profiled = await run_batch(store, executor, n)
                 profiler.disable()
                 if profile_dir is not None:
                     profile_dir.mkdir(parents=True, exist_ok=True)
                     profiler.dump_stats(profile_dir / f"{config}.prof")
-                figures.layers = layer_shares(pstats.Stats(profiler))
+                figures.layers = scaled_layers(figures, pstats.Stats(profiler))
                 if profiled[1] != figures.model_calls:
                     print(f"  ({config}: the profiled run made {profiled[1]} model calls)")
             return figures
@@ -304,9 +392,10 @@ async def measured_batch(
     ids = await submit(store, n)
     server_cpu = server.cpu_seconds() if server is not None else 0.0
     counter.active = True
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
     with track_usage() as usage:
         await executor.run_until_idle(timeout=3600)
+    main = time.thread_time() - main
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     counter.active = False
     server_cpu = server.cpu_seconds() - server_cpu if server is not None else 0.0
@@ -325,13 +414,57 @@ async def measured_batch(
         model_calls=sum(count for _, _, count in usage.attempts()),
         content_items=items,
         cpu_s=cpu,
+        main_thread_cpu_s=main,
         wall_s=wall,
         statements=counter.statements,
         transactions=counter.transactions,
         write_transactions=counter.write_transactions,
         server_cpu_s=server_cpu if server is not None else None,
         top_statements=counter.by_text.most_common(),
+        last_task=ids[-1],
     )
+
+
+#: How often each store read is repeated by ``time_store_reads``.
+READ_REPEATS = 200
+
+
+async def time_store_reads(store: Store, task_id: str) -> dict[str, float]:
+    """CPU ms of one call of the reads the engine repeats, on a finished roadmap.
+
+    ``is_cancel_requested`` runs before every content item, ``latest_content_statuses`` is
+    the progress read in every ``save_content`` (it returns every item of the roadmap), and
+    ``load_run_state`` runs before every step.
+    """
+    from learnpath.store.runs import latest_content_statuses
+
+    task = await store.get_task(task_id)
+    roadmap_id = task.roadmap_id
+    assert roadmap_id is not None
+
+    async def progress_read() -> None:
+        async with store.read() as conn:
+            await latest_content_statuses(conn, roadmap_id)
+
+    async def cancel_poll() -> None:
+        await store.is_cancel_requested(task_id)
+
+    async def run_state() -> None:
+        await store.load_run_state(task_id)
+
+    reads: dict[str, Callable[[], Awaitable[None]]] = {
+        "is_cancel_requested": cancel_poll,
+        "latest_content_statuses": progress_read,
+        "load_run_state": run_state,
+    }
+    result = {}
+    for name, read in reads.items():
+        await read()
+        cpu = time.process_time()
+        for _ in range(READ_REPEATS):
+            await read()
+        result[name] = 1000 * (time.process_time() - cpu) / READ_REPEATS
+    return result
 
 
 # --- profile by layer ----------------------------------------------------------------------
@@ -348,9 +481,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pydantic-ai", ("pydantic_ai/", "pydantic_graph/", "genai_prices/")),
     ("instrumentation", ("opentelemetry/", "logfire", "logfire_api/")),
     ("OpenAI SDK", ("openai/",)),
-    ("HTTP client", ("httpx", "httpcore", "h11/", "anyio/", "ssl.py", "socket.py")),
+    ("HTTP client", ("httpx", "httpcore", "h11/", "ssl.py", "socket.py")),
     ("pydantic", ("pydantic/", "pydantic_core/", "typing_inspection/")),
     ("json", ("json/", "jiter")),
+    ("anyio (task groups)", ("anyio/", "sniffio/")),
+    (
+        "stdlib: dataclasses, copy, typing",
+        ("dataclasses.py", "copy.py", "typing.py", "contextlib.py"),
+    ),
     ("event loop", ("asyncio/", "selectors.py", "uvloop")),
     ("logging", ("logging/",)),
     ("threads", ("threading.py", "concurrent/", "queue.py")),
@@ -389,6 +527,18 @@ def layer_shares(stats: pstats.Stats) -> dict[str, float]:
             totals[caller_layer] += own * weight / count
     grand = sum(totals.values()) or 1.0
     return {layer: share / grand for layer, share in totals.most_common()}
+
+
+def scaled_layers(figures: Figures, stats: pstats.Stats) -> dict[str, float]:
+    """CPU ms per model call by layer: the event loop thread's profile shares, scaled to its
+    unprofiled CPU, plus the CPU of the other threads (aiosqlite runs SQLite in one)."""
+    calls = max(1, figures.model_calls)
+    main_ms = 1000 * figures.main_thread_cpu_s / calls
+    layers = {layer: share * main_ms for layer, share in layer_shares(stats).items()}
+    layers["other threads (SQLite driver)"] = (
+        1000 * (figures.cpu_s - figures.main_thread_cpu_s) / calls
+    )
+    return layers
 
 
 # --- output -------------------------------------------------------------------------------
@@ -432,7 +582,7 @@ def print_layers(results: list[Figures]) -> None:
         {layer for f in profiled for layer in f.layers},
         key=lambda layer: -max(f.layers.get(layer, 0.0) for f in profiled),
     )
-    print("\nCPU ms per model call by layer (cProfile own time, scaled to the unprofiled total)")
+    print("\nCPU ms per model call by layer (cProfile own time, scaled to the unprofiled CPU)")
     header = f"{'layer':<24}" + "".join(f" {f.config:>16}" for f in profiled)
     print(header)
     print("-" * len(header))
@@ -440,6 +590,16 @@ def print_layers(results: list[Figures]) -> None:
         cells = "".join(f" {f.layers.get(layer, 0.0) * f.cpu_ms_per_call:>16.2f}" for f in profiled)
         print(f"{layer:<24}{cells}")
     print(f"{'total':<24}" + "".join(f" {f.cpu_ms_per_call:>16.2f}" for f in profiled))
+
+
+def print_store_reads(results: list[Figures]) -> None:
+    timed = [f for f in results if f.store_reads]
+    if not timed:
+        return
+    print(f"\nCPU ms per call of the reads the engine repeats (mean of {READ_REPEATS})")
+    for f in timed:
+        cells = ", ".join(f"{name} {ms:.2f}" for name, ms in f.store_reads.items())
+        print(f"  {f.config:<16} {cells}")
 
 
 def main() -> None:
@@ -454,27 +614,58 @@ def main() -> None:
         "--profile-dir", type=Path, default=None, help="with --profile: keep <config>.prof here"
     )
     parser.add_argument("--statements", type=int, default=0, help="list the K most frequent")
+    parser.add_argument(
+        "--store-costs", action="store_true", help="also time the reads the engine repeats"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args()
     configs = [c.strip() for c in args.only.split(",") if c.strip()]
     unknown = set(configs) - set(CONFIGS)
     if unknown:
         parser.error(f"unknown configuration(s): {', '.join(sorted(unknown))}")
-    results = asyncio.run(run(configs, args.n, args.warmup, args.profile, args.profile_dir))
+    results = asyncio.run(
+        run(configs, args.n, args.warmup, args.profile, args.profile_dir, args.store_costs)
+    )
     print_table(results, args.n)
     if args.statements:
         print_statements(results, args.statements)
     print_layers(results)
+    print_store_reads(results)
     if args.json is not None:
         args.json.write_text(json.dumps([f.as_json() for f in results], indent=2))
 
 
 async def run(
-    configs: list[str], n: int, warmup: int, profile: bool, profile_dir: Path | None
+    configs: list[str],
+    n: int,
+    warmup: int,
+    profile: bool,
+    profile_dir: Path | None,
+    store_costs: bool = False,
 ) -> list[Figures]:
     results = []
     for config in configs:
-        if config.endswith("-fake"):
+        if config.startswith("agents-"):
+            if config.endswith("-fake"):
+                with ServerProcess() as server:
+                    figures = await measure_agents(
+                        config,
+                        n,
+                        profile=profile,
+                        profile_dir=profile_dir,
+                        model=server.model_setting,
+                        server=server,
+                    )
+            else:
+                figures = await measure_agents(
+                    config,
+                    n,
+                    profile=profile,
+                    profile_dir=profile_dir,
+                    model="offline",
+                    server=None,
+                )
+        elif config.endswith("-fake"):
             with ServerProcess() as server:
                 figures = await measure(
                     config,
@@ -484,6 +675,7 @@ async def run(
                     profile_dir=profile_dir,
                     model=server.model_setting,
                     server=server,
+                    store_costs=store_costs,
                 )
         else:
             figures = await measure(
@@ -494,6 +686,7 @@ async def run(
                 profile_dir=profile_dir,
                 model="offline",
                 server=None,
+                store_costs=store_costs,
             )
         print(f"  {config}: {figures.cpu_ms_per_call:.2f} ms CPU per model call", flush=True)
         results.append(figures)
