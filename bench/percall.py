@@ -569,6 +569,8 @@ def print_table(results: list[Figures], n: int) -> None:
 
 def print_statements(results: list[Figures], limit: int) -> None:
     for f in results:
+        if not f.top_statements:
+            continue
         print(f"\n{f.config}: the {limit} most frequent statements, per roadmap")
         for text, count in f.top_statements[:limit]:
             print(f"  {count / f.roadmaps:>7.1f}  {text}")
@@ -583,13 +585,13 @@ def print_layers(results: list[Figures]) -> None:
         key=lambda layer: -max(f.layers.get(layer, 0.0) for f in profiled),
     )
     print("\nCPU ms per model call by layer (cProfile own time, scaled to the unprofiled CPU)")
-    header = f"{'layer':<24}" + "".join(f" {f.config:>16}" for f in profiled)
+    header = f"{'layer':<34}" + "".join(f" {f.config:>16}" for f in profiled)
     print(header)
     print("-" * len(header))
     for layer in layers:
-        cells = "".join(f" {f.layers.get(layer, 0.0) * f.cpu_ms_per_call:>16.2f}" for f in profiled)
-        print(f"{layer:<24}{cells}")
-    print(f"{'total':<24}" + "".join(f" {f.cpu_ms_per_call:>16.2f}" for f in profiled))
+        cells = "".join(f" {f.layers.get(layer, 0.0):>16.2f}" for f in profiled)
+        print(f"{layer:<34}{cells}")
+    print(f"{'total':<34}" + "".join(f" {f.cpu_ms_per_call:>16.2f}" for f in profiled))
 
 
 def print_store_reads(results: list[Figures]) -> None:
