@@ -186,3 +186,21 @@ def test_mark_verified_trusts_only_search_results() -> None:
     )
     marked = resources.mark_verified(listed, {"https://found.example/a"})
     assert [r.verified for r in marked.resources] == [True, False]
+
+
+def test_without_nul_keeps_a_clean_answer_as_it_is_and_replaces_every_nul() -> None:
+    from pydantic import BaseModel
+
+    from learnpath.agents.prompting import REPLACEMENT, without_nul
+
+    class Answer(BaseModel):
+        text: str
+        notes: dict[str, list[str]] = {}
+
+    clean = Answer(text="a \\u0000 written out is no NUL", notes={"k": ["v"]})
+    assert without_nul(clean) is clean
+    dirty = Answer(text="a\x00b", notes={"k\x00": ["\x00", "ok"]})
+    cleaned = without_nul(dirty)
+    assert cleaned == Answer(
+        text=f"a{REPLACEMENT}b", notes={f"k{REPLACEMENT}": [REPLACEMENT, "ok"]}
+    )

@@ -133,3 +133,55 @@ def test_api_key_never_appears_in_settings_repr_or_labels() -> None:
     config = settings(model="http://127.0.0.1:9/v1#m", model_api_key="sk-very-secret")
     assert "sk-very-secret" not in repr(config)
     assert "sk-very-secret" not in LLMTeam(config).generated_by
+
+
+def _models_of(team: LLMTeam) -> dict[str, object]:
+    agents = {
+        "intent": team._intent,
+        "validator": team._validator,
+        "editor": team._editor,
+        "tutorial": team._tutorial,
+        "resources": team._resources,
+        "quiz": team._quiz,
+    }
+    return {name: agent.model.wrapped for name, agent in agents.items()}
+
+
+def test_a_teams_agents_on_one_endpoint_share_one_http_client() -> None:
+    team = LLMTeam(settings(model="http://127.0.0.1:9/v1#tiny"))
+    inner = _models_of(team)
+    assert all(isinstance(m, OpenAIChatModel) for m in inner.values())
+    clients = {id(m.client) for m in inner.values() if isinstance(m, OpenAIChatModel)}
+    assert len(clients) == 1
+    # Each agent still has its own guarded model, so usage is still counted per agent.
+    assert team._quiz.model.agent == "quiz" and team._tutorial.model.agent == "tutorial"
+
+
+def test_agents_on_different_models_of_one_provider_share_the_provider() -> None:
+    team = LLMTeam(
+        settings(
+            model="openai-chat:gpt-4o",
+            model_api_key="k",
+            agent_models={"tutorial": "openai-chat:gpt-4o-mini"},
+        )
+    )
+    inner = _models_of(team)
+    tutorial, quiz = inner["tutorial"], inner["quiz"]
+    assert isinstance(tutorial, OpenAIChatModel) and isinstance(quiz, OpenAIChatModel)
+    assert (tutorial.model_name, quiz.model_name) == ("gpt-4o-mini", "gpt-4o")
+    assert tutorial.client is quiz.client
+
+
+def test_different_endpoints_and_teams_get_their_own_clients() -> None:
+    config = settings(
+        model="http://127.0.0.1:9/v1#tiny",
+        agent_models={"quiz": "http://127.0.0.1:10/v1#other"},
+    )
+    first, second = _models_of(LLMTeam(config)), _models_of(LLMTeam(config))
+    quiz, tutorial = first["quiz"], first["tutorial"]
+    assert isinstance(quiz, OpenAIChatModel) and isinstance(tutorial, OpenAIChatModel)
+    assert str(quiz.client.base_url).rstrip("/") == "http://127.0.0.1:10/v1"
+    assert quiz.client is not tutorial.client
+    # A team runs on one event loop: another team never shares its client.
+    other = second["tutorial"]
+    assert isinstance(other, OpenAIChatModel) and other.client is not tutorial.client

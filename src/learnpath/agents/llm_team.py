@@ -13,7 +13,13 @@ from learnpath.domain.content import Quiz, ResourceList, Tutorial
 from learnpath.domain.request import LearningRequest
 from learnpath.domain.roadmap import EditPlan, Framework, IntentAnalysis, Issue, ValidationResult
 from learnpath.llm.guard import Sleep
-from learnpath.llm.models import AGENT_NAMES, OFFLINE, check_agent_models, model_for
+from learnpath.llm.models import (
+    AGENT_NAMES,
+    OFFLINE,
+    ModelCache,
+    check_agent_models,
+    model_for,
+)
 from learnpath.search.hits import SearchProvider
 from learnpath.search.providers import link_checker_from, search_from
 from learnpath.settings import Settings
@@ -36,7 +42,9 @@ class LLMTeam:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         check_agent_models(settings)
-        models = {name: model_for(settings, name, sleep=sleep) for name in AGENT_NAMES}
+        # One cache: agents on the same endpoint share one provider, so one HTTP client.
+        cache = ModelCache()
+        models = {name: model_for(settings, name, sleep=sleep, cache=cache) for name in AGENT_NAMES}
         for name, model in models.items():
             model.agent = name  # usage is counted per agent
         retries = settings.output_retries  # 0 means the model is never re-asked

@@ -44,8 +44,9 @@ def _template(name: str, language: str) -> Template:
     return Template(source.read_text(encoding="utf-8"))
 
 
+@cache
 def instructions(name: str, language: str) -> str:
-    """The system instructions of prompt ``name`` for output in ``language``."""
+    """The system instructions of prompt ``name`` for output in ``language`` (built once)."""
     return _template(name, language).substitute(
         language=language, language_name=LANGUAGE_NAMES.get(language, language)
     )
@@ -80,6 +81,7 @@ def brief_context(brief: ConceptBrief) -> dict[str, Any]:
 
 NUL = "\x00"
 REPLACEMENT = "\ufffd"
+_ESCAPED_NUL = "\\u0000"  # how JSON writes a NUL character
 
 
 def without_nul(output: T) -> T:
@@ -90,6 +92,11 @@ def without_nul(output: T) -> T:
     The replacement keeps every string as long as it was, so the answer still validates.
     """
     if not isinstance(output, BaseModel):
+        return output
+    # One serialisation in pydantic-core finds the (rare) NUL; only then is the answer walked
+    # and validated again. An escaped backslash before "u0000" also matches: that costs a
+    # walk that changes nothing, never a wrong answer.
+    if _ESCAPED_NUL not in output.model_dump_json():
         return output
     dumped = output.model_dump(mode="json")
     cleaned = _replace_nul(dumped)
@@ -181,4 +188,6 @@ def structured_agent(
         name=name,
         retries={"output": output_retries},
     )
+    # No tracing nobody asked for, even if a library turns it on for every agent.
+    agent.instrument = False
     return StructuredAgent(prompt=prompt, agent=agent, model=model)

@@ -16,11 +16,16 @@
 ``editor``, ``tutorial``, ``resources``, ``quiz``, and the ``tutor`` of ``learnpath ask``) to
 its own model, e.g.
 ``LEARNPATH_AGENT_MODELS='{"tutorial": "openai-chat:gpt-4o-mini"}'``.
+
+A team's agents that name the same model share one pydantic-ai model, and agents on one
+provider share one provider object, hence one HTTP client and one connection pool
+(``ModelCache``); nothing is built per call.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -99,17 +104,60 @@ def check_agent_models(settings: Settings) -> None:
         )
 
 
-def build_remote_model(spec: ModelSpec, api_key: str | None) -> Model:
-    """The pydantic-ai model for a non-offline spec. Nothing is sent until it is used."""
+class ModelCache:
+    """The models one team builds: one per distinct spec, one provider per endpoint.
+
+    A provider owns its HTTP client, so sharing it gives every agent on that endpoint one
+    connection pool (and keep-alive connections reused across agents). A cache belongs to
+    one team: a team runs on one event loop, and a provider's client must not be shared by
+    loops that run at the same time.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[ModelSpec, str | None], Model] = {}
+        self._providers: dict[tuple[str, str | None], Provider[Any]] = {}
+
+    def model(self, spec: ModelSpec, api_key: str | None) -> Model:
+        key = (spec, api_key)
+        model = self._models.get(key)
+        if model is None:
+            if spec.kind == "offline":
+                model = offline_model()
+            else:
+                model = build_remote_model(spec, api_key, providers=self)
+            self._models[key] = model
+        return model
+
+    def provider(self, name: str, api_key: str | None, build: Callable[[], Provider[Any]]) -> Any:
+        key = (name, api_key)
+        provider = self._providers.get(key)
+        if provider is None:
+            provider = self._providers[key] = build()
+        return provider
+
+
+def build_remote_model(
+    spec: ModelSpec, api_key: str | None, *, providers: ModelCache | None = None
+) -> Model:
+    """The pydantic-ai model for a non-offline spec. Nothing is sent until it is used.
+
+    With ``providers``, the provider (and its HTTP client) is reused for the same endpoint.
+    """
+    cache = providers if providers is not None else ModelCache()
     if spec.kind == "base_url":
         from pydantic_ai.models.openai import OpenAIChatModel
         from pydantic_ai.providers.openai import OpenAIProvider
 
-        provider = OpenAIProvider(base_url=spec.base_url, api_key=api_key or "not-needed")
+        base_url = spec.base_url
+
+        def build() -> Provider[Any]:
+            return OpenAIProvider(base_url=base_url, api_key=api_key or "not-needed")
+
+        provider = cache.provider(f"url:{base_url}", api_key, build)
         return OpenAIChatModel(spec.model, provider=provider)
     if spec.kind == "pydantic_ai":
         try:
-            return infer_model(spec.model, provider_factory=_provider_factory(api_key))
+            return infer_model(spec.model, provider_factory=_provider_factory(api_key, cache))
         except ImportError:
             name = spec.model.partition(":")[0]
             raise _misconfigured(
@@ -124,13 +172,17 @@ def build_remote_model(spec: ModelSpec, api_key: str | None) -> Model:
     raise ValueError("the offline model is built by learnpath.llm.offline_model")
 
 
-def _provider_factory(api_key: str | None) -> Any:
+def _provider_factory(api_key: str | None, cache: ModelCache) -> Any:
     def factory(name: str) -> Provider[Any]:
-        if api_key is None:
-            return infer_provider(name)
-        provider_class: Any = infer_provider_class(name)
-        result: Provider[Any] = provider_class(api_key=api_key)
-        return result
+        def build() -> Provider[Any]:
+            if api_key is None:
+                return infer_provider(name)
+            provider_class: Any = infer_provider_class(name)
+            result: Provider[Any] = provider_class(api_key=api_key)
+            return result
+
+        provider: Provider[Any] = cache.provider(f"provider:{name}", api_key, build)
+        return provider
 
     return factory
 
@@ -152,14 +204,19 @@ def policy_from(settings: Settings) -> RetryPolicy:
     return RetryPolicy.from_settings(settings)
 
 
-def model_for(settings: Settings, agent: str, *, sleep: Sleep = asyncio.sleep) -> GuardedModel:
-    """The guarded model ``agent`` runs on: offline or remote, behind the shared limiter."""
+def model_for(
+    settings: Settings,
+    agent: str,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    cache: ModelCache | None = None,
+) -> GuardedModel:
+    """The guarded model ``agent`` runs on: offline or remote, behind the shared limiter.
+
+    Agents built with one ``cache`` share their inner models and providers (see ``ModelCache``).
+    """
     spec = spec_for_agent(settings, agent)
-    inner = (
-        offline_model()
-        if spec.kind == "offline"
-        else build_remote_model(spec, settings.model_api_key)
-    )
+    inner = (cache if cache is not None else ModelCache()).model(spec, settings.model_api_key)
     return GuardedModel(
         inner,
         display_name=spec.label,
