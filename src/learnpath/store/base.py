@@ -77,6 +77,8 @@ class Tx:
     postgres: bool
     jobs_queued: bool = False
     event_tasks: set[str] = field(default_factory=set)
+    #: In a fenced transaction: whether the job's task had its cancel asked for.
+    cancel_requested: bool = False
 
     async def append_event(
         self, task_id: str, type_: EventType, data: dict[str, Any] | None = None
@@ -175,7 +177,8 @@ class StoreBase:
         on PostgreSQL it locks the job row, so a reclaim cannot interleave. With
         ``progress`` the same statement records that the job committed work (a step or
         an item): a lease that later expires after it is a recovery, not a crash at the
-        same point.
+        same point. It also reads whether the task's cancel was asked for
+        (``tx.cancel_requested``), so a running job learns of a cancel with each write.
         """
         async with self.write() as tx:
             values: dict[str, Any] = {
@@ -183,9 +186,18 @@ class StoreBase:
             }
             if progress:
                 values["progress_seq"] = jobs.c.progress_seq + 1
-            renewed = await tx.conn.execute(update(jobs).where(held(lease)).values(**values))
-            if renewed.rowcount != 1:
+            cancel = select(tasks.c.cancel_requested).where(tasks.c.id == jobs.c.task_id)
+            renewed = (
+                await tx.conn.execute(
+                    update(jobs)
+                    .where(held(lease))
+                    .values(**values)
+                    .returning(cancel.scalar_subquery())
+                )
+            ).first()
+            if renewed is None:
                 raise LeaseLost(lease.job_id)
+            tx.cancel_requested = bool(renewed[0])
             yield tx
 
     async def ping(self) -> None:

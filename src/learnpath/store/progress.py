@@ -76,6 +76,8 @@ class ContentOutcome:
     concept_failed: bool
     done: int
     total: int
+    cancel_requested: bool = False
+    """Whether the task's cancel was asked for by the time the item was saved."""
 
 
 class ContentTally:

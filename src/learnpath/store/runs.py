@@ -7,7 +7,7 @@ the last committed step and never repeats one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -139,16 +139,6 @@ class RunQueries(StoreBase):
             ),
             feedback=feedback,
         )
-
-    async def is_cancel_requested(self, task_id: str) -> bool:
-        async with self.read() as conn:
-            return bool(
-                (
-                    await conn.execute(
-                        select(tasks.c.cancel_requested).where(tasks.c.id == task_id)
-                    )
-                ).scalar_one()
-            )
 
     async def start_step(self, lease: Lease, step: Step) -> int:
         async with self.fenced(lease) as tx:
@@ -449,7 +439,8 @@ class RunQueries(StoreBase):
 
         ``tally`` is the run's (``content_tally``): the outcome comes from it, not from a
         query. It is updated before the commit; a write that fails ends the run, and the
-        next run reads a fresh tally.
+        next run reads a fresh tally. The outcome also says whether the task's cancel was
+        asked for, read by the fenced lease renewal, so the run needs no poll of its own.
         """
         status = ContentStatus.FAILED if error else ContentStatus.COMPLETED
         async with self.fenced(lease, progress=True) as tx:
@@ -465,7 +456,10 @@ class RunQueries(StoreBase):
                     updated_at=tx.now,
                 )
             )
-            outcome = tally.settle(item.concept_id, item.kind, item.version, status)
+            outcome = replace(
+                tally.settle(item.concept_id, item.kind, item.version, status),
+                cancel_requested=tx.cancel_requested,
+            )
             if outcome.concept_done or outcome.concept_failed:
                 event = (
                     EventType.CONCEPT_COMPLETED

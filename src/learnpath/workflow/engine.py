@@ -29,7 +29,7 @@ from learnpath.domain.task import Step
 from learnpath.llm.errors import ModelCallError
 from learnpath.llm.usage import track_usage
 from learnpath.store import Lease, LeaseLost, RunState, Store
-from learnpath.store.progress import ContentTally
+from learnpath.store.progress import ContentOutcome, ContentTally
 from learnpath.store.records import ContentItem
 from learnpath.store.runs import Usage
 from learnpath.workflow.review import blocking_issues
@@ -190,15 +190,18 @@ class Workflow:
         items = await self.store.pending_content(roadmap_id)
         tally = await self.store.content_tally(roadmap_id)
         gate = asyncio.Semaphore(self.content_concurrency)
-        canceled = False
+        cancel_seen = canceled = False
 
         async def produce(item: ContentItem) -> None:
-            nonlocal canceled
+            # The run state said no cancel when this step began; every saved item says
+            # whether one has been asked for since, and no item starts after that.
+            nonlocal cancel_seen, canceled
             async with gate:
-                if canceled or await self.store.is_cancel_requested(lease.task_id):
-                    canceled = True
+                if cancel_seen:
+                    canceled = True  # an item left unwritten: the run ends canceled
                     return
-                await self._content_item(lease, request, intent, framework, item, tally)
+                outcome = await self._content_item(lease, request, intent, framework, item, tally)
+                cancel_seen = cancel_seen or outcome.cancel_requested
 
         with track_usage() as usage:
             await _gather_all(produce(item) for item in items)
@@ -216,12 +219,12 @@ class Workflow:
         framework: Framework,
         item: ContentItem,
         tally: ContentTally,
-    ) -> None:
+    ) -> ContentOutcome:
         located = next(
             ((s, m, c) for s, m, c in framework.concepts() if c.id == item.concept_id), None
         )
         if located is None:
-            await self.store.save_content(
+            return await self.store.save_content(
                 lease,
                 item,
                 body=None,
@@ -232,7 +235,6 @@ class Workflow:
                     f"Concept {item.concept_id} is no longer in the roadmap.",
                 ),
             )
-            return
         stage, module, concept = located
         brief = ConceptBrief(
             request=request,
@@ -264,11 +266,10 @@ class Workflow:
                 f"{item.kind} for {concept.name!r}: unexpected {type(exc).__name__}",
             )
         else:
-            await self.store.save_content(
+            return await self.store.save_content(
                 lease, item, body=_json(body), generated_by=self.team.generated_by, tally=tally
             )
-            return
-        await self.store.save_content(
+        return await self.store.save_content(
             lease,
             item,
             body=None,
