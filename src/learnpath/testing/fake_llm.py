@@ -192,6 +192,12 @@ class _State:
             return Reply()
 
 
+class _Server(ThreadingHTTPServer):
+    # A provider takes many connections at once; the default backlog of 5 would refuse
+    # some of them under load, and the client's retries would count as model calls.
+    request_queue_size = 128
+
+
 class FakeLLMServer:
     """The fake server; use as a context manager (or ``start()``/``stop()``). Thread-safe."""
 
@@ -203,7 +209,7 @@ class FakeLLMServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self._state))
+        server = _Server(("127.0.0.1", 0), _handler_for(self._state))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
