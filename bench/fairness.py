@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/fairness.py [--backlog 2000] [--latency-ms 1000] [--json out.json]
 
-User A submits ``--backlog`` roadmaps; one process with the embedded executor (its
-default ``LEARNPATH_WORKER_CONCURRENCY``) starts on them against the fake
+User A submits ``--backlog`` roadmaps; one process with the embedded executor
+(``--concurrency`` slots, 500 by default as ``LEARNPATH_WORKER_CONCURRENCY``) starts on them against the fake
 OpenAI-compatible server at ``--latency-ms`` per call, so its slots fill up and most of
 A's tasks stay queued. Then user B submits one roadmap. Printed: B's pickup (created to
 its first step starting), A's tasks running and still queued at that moment, and how many
@@ -62,7 +62,9 @@ async def first_step_at(store: Store, task_id: str, deadline: float) -> float | 
     return None
 
 
-async def run(backlog: int, latency: float, database_url: str | None, tmp: Path) -> dict[str, Any]:
+async def run(
+    backlog: int, latency: float, concurrency: int, database_url: str | None, tmp: Path
+) -> dict[str, Any]:
     with FakeLLMServer(latency=latency) as server:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
@@ -71,6 +73,7 @@ async def run(backlog: int, latency: float, database_url: str | None, tmp: Path)
             model=server.model_setting,
             user_max_active_tasks=1_000_000,
             user_submits_per_minute=1_000_000,
+            worker_concurrency=concurrency,
         )
         store = open_store(settings, pool_size=10)
         await upgrade(store.engines.writer)
@@ -122,6 +125,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--backlog", type=int, default=2000, help="user A's queued roadmaps")
     parser.add_argument("--latency-ms", type=float, default=1000.0, help="fake model latency")
+    parser.add_argument(
+        "--concurrency", type=int, default=500, help="LEARNPATH_WORKER_CONCURRENCY (default)"
+    )
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args()
@@ -132,7 +138,9 @@ def main() -> None:
             psql(f"CREATE DATABASE {database}")
             url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{database}"
         try:
-            figures = asyncio.run(run(args.backlog, args.latency_ms / 1000, url, Path(tmp)))
+            figures = asyncio.run(
+                run(args.backlog, args.latency_ms / 1000, args.concurrency, url, Path(tmp))
+            )
         finally:
             if database is not None:
                 psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

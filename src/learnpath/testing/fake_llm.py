@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -196,6 +197,12 @@ class _Server(ThreadingHTTPServer):
     # A provider takes many connections at once; the default backlog of 5 would refuse
     # some of them under load, and the client's retries would count as model calls.
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (a cancelled call, a worker stopping) is not an error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeLLMServer:
