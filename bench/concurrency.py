@@ -14,7 +14,9 @@ fixed latency per call, so the model's speed is the same for both:
 Reported per system: wall time from the first submit to the last finish, the ideal time
 (the critical path: one roadmap alone, first step to finish, measured on learnpath) and
 their ratio, and submit-to-first-step latency p50/p99 (task ``created_at`` to its first
-step run).
+step run), and the learnpath worker's peak resident memory. ``--no-baseline`` runs
+learnpath alone (``--n 1000 --latency-ms 1000 --no-baseline``: 1,000 roadmaps in flight in
+one worker process, which runs up to 1,000 at once here).
 """
 
 from __future__ import annotations
@@ -53,24 +55,35 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="roadmaps per system")
     parser.add_argument("--latency-ms", type=float, default=200.0, help="fake model latency")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="learnpath only (e.g. --n 1000 in flight)"
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.n, args.latency_ms / 1000))
+    results = asyncio.run(run(args.n, args.latency_ms / 1000, baseline=not args.no_baseline))
     print_table(results, args.n, args.latency_ms)
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2))
 
 
-async def run(n: int, latency: float) -> dict[str, dict[str, Any]]:
+async def run(n: int, latency: float, baseline: bool = True) -> dict[str, dict[str, Any]]:
     with FakeLLMServer(latency=latency) as server, tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
         with database() as url:
-            learnpath, ideal = await run_learnpath(n, url, f"{REDIS}/13", server, logs)
-        with database() as url:
-            baseline = await run_baseline(n, url, f"{REDIS}/14", server, logs)
-    return {
-        "learnpath": summarise(learnpath, ideal),
-        "baseline": summarise(baseline, ideal),
-    }
+            learnpath, ideal, peak_rss = await run_learnpath(n, url, f"{REDIS}/13", server, logs)
+        results = {"learnpath": summarise(learnpath, ideal) | {"worker_peak_rss_mb": peak_rss}}
+        if baseline:
+            with database() as url:
+                replaced = await run_baseline(n, url, f"{REDIS}/14", server, logs)
+            results["baseline"] = summarise(replaced, ideal)
+    return results
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 class database:
@@ -157,7 +170,7 @@ def flush(broker: str) -> None:
 
 async def run_learnpath(
     n: int, url: str, broker: str, server: FakeLLMServer, logs: Path
-) -> tuple[list[dict[str, float]], float]:
+) -> tuple[list[dict[str, float]], float, float]:
     flush(broker)
     settings = settings_for(url, broker, server)
     store = open_store(settings, pool_size=10)
@@ -174,7 +187,7 @@ async def run_learnpath(
         [solo] = await submit_and_wait(store, 1, lambda _task, _job: None)
         ideal = solo["run_s"]
         timings = await submit_and_wait(store, n, lambda _task, _job: None)
-        return timings, ideal
+        return timings, ideal, peak_rss_mb(worker.pid)
     finally:
         await relay.stop()
         await store.close()
@@ -265,13 +278,17 @@ def percentile(values: list[float], q: float) -> float:
 
 def print_table(results: dict[str, dict[str, Any]], n: int, latency_ms: float) -> None:
     print(f"{n} roadmaps, fake model latency {latency_ms:g} ms per call")
-    header = f"{'system':<10} {'done':>6} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'pickup p50 ms':>14} {'p99 ms':>9}"
+    header = (
+        f"{'system':<10} {'done':>6} {'wall s':>8} {'ideal s':>8} {'ratio':>6} "
+        f"{'pickup p50 ms':>14} {'p99 ms':>9} {'peak RSS MB':>12}"
+    )
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         print(
             f"{name:<10} {r['completed']:>6} {r['wall_s']:>8.2f} {r['ideal_s']:>8.2f} "
-            f"{r['ratio']:>6.2f} {r['pickup_p50_ms']:>14.1f} {r['pickup_p99_ms']:>9.1f}"
+            f"{r['ratio']:>6.2f} {r['pickup_p50_ms']:>14.1f} {r['pickup_p99_ms']:>9.1f} "
+            f"{r.get('worker_peak_rss_mb', '-'):>12}"
         )
 
 
