@@ -147,3 +147,49 @@ def test_a_bad_request_is_refused_on_the_same_fields_by_api_web_and_cli(
         assert refused.value.exit_code == 2
         said = capsys.readouterr().err
         assert {name for name, flag in CLI_FLAGS.items() if flag in said} == fields
+
+
+JSON = {"content-type": "application/json"}
+#: Bodies that are not a JSON object: (content, headers, where the problem is, its type).
+NOT_AN_OBJECT: list[tuple[bytes, dict[str, str], list[str], str]] = [
+    (b"[]", JSON, ["body"], "dict_type"),
+    (b"null", JSON, ["body"], "dict_type"),
+    (b'"Learn SQL"', JSON, ["body"], "dict_type"),
+    (b'{"goal": "Learn', JSON, ["body", "9"], "json_invalid"),
+    (b"", JSON, ["body"], "missing"),
+    (b'{"goal": "Learn SQL"}', {"content-type": "text/plain"}, ["body"], "dict_type"),
+]
+
+
+def test_the_api_refuses_what_is_not_a_request_as_a_validation_error(
+    live_server: StartServer,
+) -> None:
+    """Only a JSON object reaches parse_submission; anything else, an oversized body or text
+    the databases cannot store is refused before it, and a refused body uses no key."""
+    app = live_server(auth="none", team=TinyTeam(concepts=1))
+    url = f"{API}/roadmaps/generate"
+    with browser_client(app) as client:
+        for content, headers, loc, kind in NOT_AN_OBJECT:
+            keyed = {**headers, "Idempotency-Key": "first"}
+            refused = client.post(url, content=content, headers=keyed)
+            assert refused.status_code == 422, (content, refused.text)
+            problem = refused.json()
+            assert problem["code"] == "validation_error"
+            assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
+
+        unstorable = client.post(url, json={"goal": "ab\x00c", "deadline": "2001-01-01"})
+        assert unstorable.status_code == 422
+        assert [e["loc"] for e in unstorable.json()["errors"]] == [["body", "goal"]]
+        too_big = client.post(url, json={"goal": "x" * app.settings.max_body_bytes})
+        assert too_big.status_code == 413
+        assert too_big.json()["code"] == "payload_too_large"
+        assert client.get(f"{API}/tasks").json()["items"] == []
+
+        first = client.post(url, json={"goal": "Learn SQL"}, headers={"Idempotency-Key": "first"})
+        assert first.status_code == 202, first.text
+        again = client.post(url, json={"goal": "Learn SQL "}, headers={"Idempotency-Key": "first"})
+        assert again.status_code == 200
+        assert again.json()["task_id"] == first.json()["task_id"]
+        other = client.post(url, json={"goal": "Learn Go"}, headers={"Idempotency-Key": "first"})
+        assert other.status_code == 409
+        assert other.json()["code"] == "idempotency_key_reused"
