@@ -4,6 +4,7 @@ checked the same way by the API, the web form and the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import typer
 
 from learnpath.cli import generate as cli_generate
+from learnpath.domain.request import InvalidSubmission, parse_submission
 from learnpath.testing.teams import TinyTeam
 from tests.e2e.conftest import API, StartServer
 from tests.e2e.test_web_pages import browser_client, csrf_of, submit, wait_status
@@ -77,7 +79,8 @@ def test_quiz_answers_are_scored_and_refused_alike_by_the_api_and_the_web_form(
         assert _quiz_progress(client, roadmap) == {"c1": ([1], 1.0)}
 
 
-#: Bad new-roadmap requests (as the API's JSON body) and the field each one is refused on.
+#: Bad new-roadmap requests (as the API's JSON body) and the fields each one is refused on:
+#: one problem at a time, then several at once (every front end names all of them).
 BAD_REQUESTS: list[tuple[dict[str, Any], set[str]]] = [
     ({"goal": "ab"}, {"goal"}),
     ({"goal": "Learn SQL", "hours_per_week": 0}, {"hours_per_week"}),
@@ -87,6 +90,13 @@ BAD_REQUESTS: list[tuple[dict[str, Any], set[str]]] = [
     ({"goal": "Learn SQL", "deadline": "2001-01-01"}, {"deadline"}),
     ({"goal": "Learn SQL", "language": "xx"}, {"language"}),
     ({"goal": "Learn SQL", "level": "expert"}, {"level"}),
+    ({"goal": "ab", "deadline": "2001-01-01"}, {"goal", "deadline"}),
+    ({"goal": "ab", "hours_per_week": 0, "language": "xx"}, {"goal", "hours_per_week", "language"}),
+    ({"goal": "Learn SQL", "weeks": 521, "level": "expert"}, {"weeks", "level"}),
+    (
+        {"goal": "ab", "hours_per_week": 500, "deadline": "2001-01-01", "level": "expert"},
+        {"goal", "hours_per_week", "deadline", "level"},
+    ),
 ]
 #: Each field as the command line names it (the web form's fields are the API's).
 CLI_FLAGS = {
@@ -116,7 +126,16 @@ def test_a_bad_request_is_refused_on_the_same_fields_by_api_web_and_cli(
     with browser_client(app) as client:
         api = client.post(f"{API}/roadmaps/generate", json=body)
         assert api.status_code == 422, api.text
+        assert api.json()["code"] == "validation_error"
         assert {e["loc"][1] for e in api.json()["errors"]} == fields
+        # The API's problems are parse_submission's, in its words and order.
+        with pytest.raises(InvalidSubmission) as checked:
+            parse_submission(body, dt.date.today())
+        said_by_the_rule = [(p.field, p.kind, p.message) for p in checked.value.problems]
+        said_by_the_api = [
+            (".".join(e["loc"][1:]), e["type"], e["message"]) for e in api.json()["errors"]
+        ]
+        assert said_by_the_api == said_by_the_rule
 
         web = submit(client, **_web_form(body))
         assert web.status_code == 422, web.text[:300]
@@ -128,3 +147,49 @@ def test_a_bad_request_is_refused_on_the_same_fields_by_api_web_and_cli(
         assert refused.value.exit_code == 2
         said = capsys.readouterr().err
         assert {name for name, flag in CLI_FLAGS.items() if flag in said} == fields
+
+
+JSON = {"content-type": "application/json"}
+#: Bodies that are not a JSON object: (content, headers, where the problem is, its type).
+NOT_AN_OBJECT: list[tuple[bytes, dict[str, str], list[str], str]] = [
+    (b"[]", JSON, ["body"], "dict_type"),
+    (b"null", JSON, ["body"], "dict_type"),
+    (b'"Learn SQL"', JSON, ["body"], "dict_type"),
+    (b'{"goal": "Learn', JSON, ["body", "9"], "json_invalid"),
+    (b"", JSON, ["body"], "missing"),
+    (b'{"goal": "Learn SQL"}', {"content-type": "text/plain"}, ["body"], "dict_type"),
+]
+
+
+def test_the_api_refuses_what_is_not_a_request_as_a_validation_error(
+    live_server: StartServer,
+) -> None:
+    """Only a JSON object reaches parse_submission; anything else, an oversized body or text
+    the databases cannot store is refused before it, and a refused body uses no key."""
+    app = live_server(auth="none", team=TinyTeam(concepts=1))
+    url = f"{API}/roadmaps/generate"
+    with browser_client(app) as client:
+        for content, headers, loc, kind in NOT_AN_OBJECT:
+            keyed = {**headers, "Idempotency-Key": "first"}
+            refused = client.post(url, content=content, headers=keyed)
+            assert refused.status_code == 422, (content, refused.text)
+            problem = refused.json()
+            assert problem["code"] == "validation_error"
+            assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
+
+        unstorable = client.post(url, json={"goal": "ab\x00c", "deadline": "2001-01-01"})
+        assert unstorable.status_code == 422
+        assert [e["loc"] for e in unstorable.json()["errors"]] == [["body", "goal"]]
+        too_big = client.post(url, json={"goal": "x" * app.settings.max_body_bytes})
+        assert too_big.status_code == 413
+        assert too_big.json()["code"] == "payload_too_large"
+        assert client.get(f"{API}/tasks").json()["items"] == []
+
+        first = client.post(url, json={"goal": "Learn SQL"}, headers={"Idempotency-Key": "first"})
+        assert first.status_code == 202, first.text
+        again = client.post(url, json={"goal": "Learn SQL "}, headers={"Idempotency-Key": "first"})
+        assert again.status_code == 200
+        assert again.json()["task_id"] == first.json()["task_id"]
+        other = client.post(url, json={"goal": "Learn Go"}, headers={"Idempotency-Key": "first"})
+        assert other.status_code == 409
+        assert other.json()["code"] == "idempotency_key_reused"

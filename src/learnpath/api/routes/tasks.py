@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from learnpath.api.deps import CurrentUser, SettingsDep, StoreDep, TaskId
 from learnpath.api.errors import ApiError, ensure_storable
-from learnpath.api.openapi import AUTHED, problem_responses
+from learnpath.api.openapi import AUTHED, DocumentedAs, problem_responses
 from learnpath.api.render import agent_usage_out, step_run_out, task_out
 from learnpath.api.routes.paging import Cursor, Limit, checked_cursor
 from learnpath.api.schemas import TaskAccepted, TaskOut, TaskPage, TraceOut
@@ -45,8 +46,15 @@ IdempotencyKey = Annotated[
 ]
 
 
-def submission_or_422(data: dict[str, object]) -> LearningRequest:
-    """``parse_submission`` with its problems as a 422 ``validation_error``."""
+SubmissionBody = Annotated[dict[str, Any], DocumentedAs(LearningRequest), Body()]
+"""A new roadmap's request: any JSON object here (anything else is a 422 from the framework),
+checked by ``submission_or_422`` alone, and documented as ``LearningRequest``."""
+
+
+def submission_or_422(data: Mapping[str, Any]) -> LearningRequest:
+    """``parse_submission`` with its problems as a 422 ``validation_error``: the API's only
+    check of a new request, the one the web form and the CLI use, so all three refuse the
+    same request on the same fields."""
     try:
         return parse_submission(data, dt.date.today())
     except InvalidSubmission as exc:
@@ -89,7 +97,7 @@ def submission_or_422(data: dict[str, object]) -> LearningRequest:
     },
 )
 async def generate(
-    body: LearningRequest,
+    body: SubmissionBody,
     user: CurrentUser,
     store: StoreDep,
     settings: SettingsDep,
@@ -98,7 +106,7 @@ async def generate(
 ) -> TaskAccepted:
     """Queue a generation task (202). With an ``Idempotency-Key`` used before by this user
     for the same body, the existing task is returned (200); for another body, 409."""
-    request = submission_or_422(body.model_dump()).model_dump(mode="json")
+    request = submission_or_422(body).model_dump(mode="json")
     ensure_storable(request)
     task, created = await store.submit_task(
         user_id=user.id,
