@@ -8,17 +8,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import Table, and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.domain.events import EventType
 from learnpath.store.engine import Engines
 from learnpath.store.outage import OutageLog
-from learnpath.store.signals import Signal
+from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, Signal
 from learnpath.store.tables import jobs, task_events, tasks
-
-JOBS_CHANNEL = "learnpath_jobs"
-EVENTS_CHANNEL = "learnpath_events"
+from learnpath.store.wakeup import Wakeups
 
 
 def utcnow() -> dt.datetime:
@@ -59,6 +57,26 @@ class Lease:
     token: str
     owner: str
     attempt: int
+
+
+async def owned_row(
+    conn: AsyncConnection,
+    table: Table,
+    row_id: str,
+    user_id: str,
+    what: str,
+    *,
+    for_update: bool = False,
+) -> Any:
+    """Row ``row_id`` of ``table`` if ``user_id`` owns it (locked, with ``for_update``);
+    otherwise ``NotFound`` ("no <what> <row_id>")."""
+    query = select(table).where(table.c.id == row_id, table.c.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise NotFound(f"no {what} {row_id}")
+    return row
 
 
 def held(lease: Lease) -> Any:
@@ -143,10 +161,18 @@ class StoreBase:
         self.clock = clock
         self.jobs_signal = Signal()
         self.events_signal = Signal()
+        # The store owns its wake-ups: the first wait on either signal starts them.
+        self.wakeups = Wakeups(engines, jobs=self.jobs_signal, events=self.events_signal)
+        self.jobs_signal.before_wait = self.wakeups.start
+        self.events_signal.before_wait = self.wakeups.start
         self.outage = OutageLog()  # callers report failures; any round trip that works ends it
         # When this process last wrote each token's last use: a burst of requests with one
         # token (hundreds at once) costs one write, not one write attempt each.
         self.token_uses: dict[str, dt.datetime] = {}
+
+    async def close(self) -> None:
+        await self.wakeups.close()
+        await self.engines.dispose()
 
     @property
     def is_postgres(self) -> bool:

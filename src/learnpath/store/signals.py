@@ -14,6 +14,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+#: The PostgreSQL NOTIFY channels that mirror the store's two signals across processes.
+JOBS_CHANNEL = "learnpath_jobs"
+EVENTS_CHANNEL = "learnpath_events"
+
 
 class Signal:
     def __init__(self) -> None:

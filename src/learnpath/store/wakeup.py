@@ -25,9 +25,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from learnpath.backoff import Backoff
-from learnpath.store.base import EVENTS_CHANNEL, JOBS_CHANNEL
 from learnpath.store.engine import Engines, is_dropped_connection
-from learnpath.store.signals import Signal
+from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, Signal
 
 log = logging.getLogger(__name__)
 
