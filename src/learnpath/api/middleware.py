@@ -34,7 +34,47 @@ def replaying(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-class BodyLimit:
+async def read_body(receive: Receive, limit: int | None = None) -> tuple[list[Message], bytes]:
+    """Receive a request's body: its messages (to replay with ``replaying``) and its bytes.
+
+    Reads up to the last body message or a disconnect, or stops at the first message
+    that takes the body past ``limit`` bytes (the caller sees ``len(body) > limit``).
+    """
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            break
+        if not message.get("more_body", False):
+            break
+    return messages, b"".join(chunks)
+
+
+class HttpMiddleware:
+    """An ASGI middleware that handles HTTP requests; anything else (lifespan) passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # the app has no websockets; lifespan has no Host
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimit(HttpMiddleware):
     """Refuse request bodies over ``max_bytes`` with 413, counting the bytes actually sent.
 
     A declared ``Content-Length`` over the limit is refused before anything is read;
@@ -44,14 +84,11 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, page: PageRefusal | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.page = page
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -62,22 +99,12 @@ class BodyLimit:
                     await self._drain(receive, declared)
                     await self._refuse(scope, receive, send)
                     return
-        buffered: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            buffered.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                if message.get("more_body", False):
-                    await self._drain(receive, None)
-                await self._refuse(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-
+        buffered, body = await read_body(receive, self.max_bytes)
+        if len(body) > self.max_bytes:
+            if buffered[-1].get("more_body", False):
+                await self._drain(receive, None)
+            await self._refuse(scope, receive, send)
+            return
         await self.app(scope, replaying(buffered, receive), send)
 
     async def _drain(self, receive: Receive, declared: int | None) -> None:
@@ -125,17 +152,14 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class RequestTiming:
+class RequestTiming(HttpMiddleware):
     """Observe each request's latency by method, route template and status."""
 
     def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
-        self.app = app
+        super().__init__(app)
         self.histogram = histogram
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 
@@ -227,7 +251,7 @@ def host_name(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-class HostCheck:
+class HostCheck(HttpMiddleware):
     """Refuse a request whose ``Host`` is not allowed, before any route runs (400).
 
     A page on another site can make the browser send requests to a local server under
@@ -235,14 +259,11 @@ class HostCheck:
     """
 
     def __init__(self, app: ASGIApp, allowed: Iterable[str], page: PageRefusal | None) -> None:
-        self.app = app
+        super().__init__(app)
         self.allowed = frozenset(allowed)
         self.page = page
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # the app has no websockets; lifespan has no Host
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = host_name(Headers(scope=scope).get("host", ""))
         if "*" in self.allowed or name in self.allowed:
             await self.app(scope, receive, send)
@@ -261,17 +282,10 @@ class HostCheck:
         )
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Add the browser protections: a 'self'-only policy on pages, nosniff everywhere."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -289,7 +303,7 @@ def _error(loc: list[str], message: str) -> dict[str, Any]:
     return {"loc": loc, "message": message, "type": "value_error"}
 
 
-class TextGuard:
+class TextGuard(HttpMiddleware):
     """Refuse text PostgreSQL and SQLite cannot store, wherever a request carries it.
 
     NUL characters and lone surrogates in the path, the query, a JSON body or a form are
@@ -299,13 +313,10 @@ class TextGuard:
     """
 
     def __init__(self, app: ASGIApp, page: PageRefusal | None) -> None:
-        self.app = app
+        super().__init__(app)
         self.page = page
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = first_unstorable(scope.get("path", ""), "path")
         if found is None:
             query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
@@ -319,14 +330,7 @@ class TextGuard:
         forms = ("application/x-www-form-urlencoded", "multipart/form-data")
         checks_body = is_json or kind in forms
         if found is None and checks_body and scope.get("method") in ("POST", "PUT", "PATCH"):
-            while True:
-                message = await receive()
-                buffered.append(message)
-                if message["type"] != "http.request":
-                    break
-                body += message.get("body", b"")
-                if not message.get("more_body", False):
-                    break
+            buffered, body = await read_body(receive)
             if is_json:
                 try:
                     found = first_unstorable(json.loads(body), "body") if body else None
