@@ -33,13 +33,14 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Literal, Self
 
 from learnpath.llm.context import extract_context
 from learnpath.llm.offline import OUTPUT_TOOLS, offline_answer
+from learnpath.testing.background import Background
 from learnpath.testing.fake_stream import stream_text_answer
 
 ReplyKind = Literal["valid", "invalid", "garbage", "truncated", "error", "cut"]
@@ -205,7 +206,7 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class FakeLLMServer:
+class FakeLLMServer(Background):
     """The fake server; use as a context manager (or ``start()``/``stop()``). Thread-safe."""
 
     def __init__(self, *, latency: float = 0.0, rate_limit: RateLimit | None = None) -> None:
@@ -235,17 +236,6 @@ class FakeLLMServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
@@ -374,6 +364,23 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
                 self._send(400, _error_body("no learnpath output tool", "invalid_request_error"))
                 return
             agent = OUTPUT_TOOLS[tool_name]
+
+            def respond(reply: Reply, text: str) -> None:
+                try:
+                    arguments, finish = _arguments(reply.kind, tool_name, text)
+                    completion = _completion(body, tool_name, arguments, finish, text)
+                except Exception as exc:  # a bug in the fake: answer it rather than drop the line
+                    self._send(500, _error_body(f"fake server error: {exc!r}", "server_error"))
+                    return
+                self._send(200, completion)
+
+            self._answer(agent, body, respond)
+
+        def _answer(
+            self, agent: str, body: dict[str, Any], respond: Callable[[Reply, str], None]
+        ) -> None:
+            """Answer as scripted for ``agent``: 429 when rate limited; else, after the
+            latency, the scripted failure or ``respond(reply, text)``."""
             if self._refused(agent):
                 return
             text = _all_text(body)
@@ -391,12 +398,9 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
                         reply.status, _error_body("scripted failure", "server_error"), headers
                     )
                     return
-                arguments, finish = _arguments(reply.kind, tool_name, text)
-                self._send(200, _completion(body, tool_name, arguments, finish, text))
+                respond(reply, text)
             except (BrokenPipeError, ConnectionResetError):
                 return  # the client gave up (a timeout test): nothing to answer
-            except Exception as exc:  # a bug in the fake: answer it rather than drop the line
-                self._send(500, _error_body(f"fake server error: {exc!r}", "server_error"))
             finally:
                 state.leave()
 
@@ -414,30 +418,13 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _stream(self, body: dict[str, Any]) -> None:
-            if self._refused(TUTOR):
-                return
-            text = _all_text(body)
-            reply = state.choose(TUTOR, text)
-            state.enter()
-            try:
-                time.sleep(state.latency + reply.delay)
-                if reply.kind == "error":
-                    headers = (
-                        {}
-                        if reply.retry_after is None
-                        else {"Retry-After": f"{reply.retry_after:g}"}
-                    )
-                    self._send(
-                        reply.status, _error_body("scripted failure", "server_error"), headers
-                    )
-                    return
-                stream_text_answer(
+            self._answer(
+                TUTOR,
+                body,
+                lambda reply, text: stream_text_answer(
                     self, body, text, chunk_delay=state.chunk_delay, cut=reply.kind == "cut"
-                )
-            except (BrokenPipeError, ConnectionResetError):
-                return
-            finally:
-                state.leave()
+                ),
+            )
 
         def _send(
             self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
 from typing import Any
 
 import uvicorn
 
+from learnpath.testing.background import Background
 
-class ServerThread:
+
+class ServerThread(Background):
     """A uvicorn server on ``127.0.0.1`` and an ephemeral port, for tests.
 
     Use as a context manager; ``url`` is the base URL once it is entered. The app's
@@ -49,15 +50,3 @@ class ServerThread:
         self.server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=30)
-
-    def __enter__(self) -> ServerThread:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
