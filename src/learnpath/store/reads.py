@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, Table, and_, or_, select
 
 from learnpath.store.base import Conflict, NotFound, StoreBase
 from learnpath.store.progress import (
@@ -52,6 +52,37 @@ def _parse_cursor(cursor: str) -> tuple[dt.datetime, str]:
         return parsed, item_id
     except ValueError as exc:
         raise ValueError("invalid cursor; pass back the next_cursor of a previous page") from exc
+
+
+def _newest_first(query: Select[Any], table: Table, cursor: str | None, limit: int) -> Select[Any]:
+    """``query`` newest first, from just after ``cursor``, with one row over ``limit``
+    (its presence says there is a next page)."""
+    if cursor:
+        stamp, last_id = _parse_cursor(cursor)
+        query = query.where(
+            or_(
+                table.c.created_at < stamp,
+                and_(table.c.created_at == stamp, table.c.id < last_id),
+            )
+        )
+    return query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit + 1)
+
+
+class _Dated(Protocol):
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Dated)
+
+
+def _page(items: list[D], more: bool) -> Page[D]:
+    """A page of ``items``; ``more`` (a row over the limit was read) gives it a next cursor."""
+    next_cursor = _cursor(items[-1].created_at, items[-1].id) if more else None
+    return Page(items=items, next_cursor=next_cursor)
 
 
 class ReadQueries(StoreBase):
@@ -112,19 +143,7 @@ class ReadQueries(StoreBase):
                 query = query.where(tasks.c.user_id == user_id)
             if status is not None:
                 query = query.where(tasks.c.status == status)
-            if cursor:
-                stamp, last_id = _parse_cursor(cursor)
-                query = query.where(
-                    or_(
-                        tasks.c.created_at < stamp,
-                        and_(tasks.c.created_at == stamp, tasks.c.id < last_id),
-                    )
-                )
-            rows = (
-                await conn.execute(
-                    query.order_by(tasks.c.created_at.desc(), tasks.c.id.desc()).limit(limit + 1)
-                )
-            ).all()
+            rows = (await conn.execute(_newest_first(query, tasks, cursor, limit))).all()
             page = rows[:limit]
             statuses = await latest_statuses_by_roadmap(
                 conn, [r.roadmap_id for r in page if r.roadmap_id]
@@ -137,8 +156,7 @@ class ReadQueries(StoreBase):
                     r, roadmap_id=r.roadmap_id, progress_done=done, progress_total=total
                 )
             )
-        next_cursor = _cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
-        return Page(items=items, next_cursor=next_cursor)
+        return _page(items, more=len(rows) > limit)
 
     async def events_after(
         self, task_id: str, after_seq: int = 0, limit: int = 500
@@ -213,24 +231,9 @@ class ReadQueries(StoreBase):
             query = select(roadmaps).where(deleted)
             if user_id is not None:
                 query = query.where(roadmaps.c.user_id == user_id)
-            if cursor:
-                stamp, last_id = _parse_cursor(cursor)
-                query = query.where(
-                    or_(
-                        roadmaps.c.created_at < stamp,
-                        and_(roadmaps.c.created_at == stamp, roadmaps.c.id < last_id),
-                    )
-                )
-            rows = (
-                await conn.execute(
-                    query.order_by(roadmaps.c.created_at.desc(), roadmaps.c.id.desc()).limit(
-                        limit + 1
-                    )
-                )
-            ).all()
+            rows = (await conn.execute(_newest_first(query, roadmaps, cursor, limit))).all()
         items = [RoadmapRecord.from_row(r) for r in rows[:limit]]
-        next_cursor = _cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
-        return Page(items=items, next_cursor=next_cursor)
+        return _page(items, more=len(rows) > limit)
 
     async def latest_content(
         self, roadmap_id: str, concept_id: str | None = None
