@@ -31,7 +31,7 @@ from learnpath.domain.reviews import (
     review,
 )
 from learnpath.domain.roadmap import Framework
-from learnpath.store.base import Conflict, NotFound, StoreBase, Tx
+from learnpath.store.base import Conflict, StoreBase, Tx, owned_row
 from learnpath.store.tables import (
     concept_content,
     learner_calendars,
@@ -336,15 +336,7 @@ class ReviewQueries(StoreBase):
     async def get_card(self, user_id: str, card_id: str) -> CardView:
         catalog = _Catalog()
         async with self.read() as conn:
-            row = (
-                await conn.execute(
-                    select(review_cards).where(
-                        review_cards.c.id == card_id, review_cards.c.user_id == user_id
-                    )
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"no card {card_id}")
+            row = await owned_row(conn, review_cards, card_id, user_id, "card")
             await catalog.load(conn, user_id, row.roadmap_id)
         return catalog.view(row)
 
@@ -364,15 +356,7 @@ class ReviewQueries(StoreBase):
         (``card_not_due``: a second click cannot review it twice).
         """
         async with self.write() as tx:
-            row = (
-                await tx.conn.execute(
-                    select(review_cards)
-                    .where(review_cards.c.id == card_id, review_cards.c.user_id == user_id)
-                    .with_for_update()
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"no card {card_id}")
+            row = await owned_row(tx.conn, review_cards, card_id, user_id, "card", for_update=True)
             trashed = await tx.conn.execute(
                 select(roadmaps.c.deleted_at).where(roadmaps.c.id == row.roadmap_id)
             )

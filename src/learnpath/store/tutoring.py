@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.domain.tutor import MessageRole, MessageStatus
-from learnpath.store.base import Conflict, NotFound, StoreBase, Tx
+from learnpath.store.base import Conflict, NotFound, StoreBase, Tx, owned_row
 from learnpath.store.records import _FromRow
 from learnpath.store.tables import concept_notes, roadmaps, tutor_messages
 
@@ -237,15 +237,7 @@ class TutoringQueries(StoreBase):
 
     async def tutor_message(self, user_id: str, message_id: str) -> MessageRecord:
         async with self.read() as conn:
-            row = (
-                await conn.execute(
-                    select(tutor_messages).where(
-                        tutor_messages.c.id == message_id, tutor_messages.c.user_id == user_id
-                    )
-                )
-            ).first()
-        if row is None:
-            raise NotFound(f"no message {message_id}")
+            row = await owned_row(conn, tutor_messages, message_id, user_id, "message")
         record = MessageRecord.from_row(row)
         if record.status == MessageStatus.STREAMING and record.updated_at < self.clock() - (
             dt.timedelta(seconds=STALE_ANSWER_SECONDS)
@@ -311,15 +303,7 @@ class TutoringQueries(StoreBase):
 
     async def get_note(self, user_id: str, note_id: str) -> NoteRecord:
         async with self.read() as conn:
-            row = (
-                await conn.execute(
-                    select(concept_notes).where(
-                        concept_notes.c.id == note_id, concept_notes.c.user_id == user_id
-                    )
-                )
-            ).first()
-        if row is None:
-            raise NotFound(f"no note {note_id}")
+            row = await owned_row(conn, concept_notes, note_id, user_id, "note")
         return NoteRecord.from_row(row)
 
     async def update_note(self, user_id: str, note_id: str, markdown: str) -> NoteRecord:
