@@ -6,11 +6,8 @@ redirects (post/redirect/get) or re-renders the form with what the user typed.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 
 from learnpath.domain.content import InvalidAnswers
 from learnpath.domain.quota import QuotaExceeded
@@ -26,11 +23,9 @@ from learnpath.web.i18n import LANGUAGE_COOKIE, UI_LANGUAGES, translate, ui_lang
 from learnpath.web.pages import roadmap_context, task_context
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.session import (
-    CSRF_FIELD,
     PageError,
-    Visitor,
-    check_csrf,
-    current_visitor,
+    VisitorDep,
+    checked_form,
     end_session,
     runtime_of,
     safe_next,
@@ -45,14 +40,7 @@ from learnpath.workflow.review import (
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 MAX_INSTRUCTIONS = 2000
-
-
-async def checked_form(request: Request) -> FormData:
-    form = await request.form()
-    check_csrf(request, form.get(CSRF_FIELD))
-    return form
 
 
 @router.post("/")

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.datastructures import FormData
 
 from learnpath.domain.reviews import Rating, zone
 from learnpath.domain.roadmap import Framework
@@ -34,22 +33,15 @@ from learnpath.web.session import (
     CSRF_FIELD,
     PageError,
     Visitor,
-    check_csrf,
+    VisitorDep,
+    checked_form,
     csrf_token,
-    current_visitor,
     runtime_of,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 MAX_NOTE = 20_000
 TIMEZONES = sorted(available_timezones())
-
-
-async def checked_form(request: Request) -> FormData:
-    form = await request.form()
-    check_csrf(request, form.get(CSRF_FIELD))
-    return form
 
 
 def _tutoring(request: Request) -> TutorService:

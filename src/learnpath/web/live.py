@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from learnpath.sse import (
@@ -31,11 +31,10 @@ from learnpath.store import Store
 from learnpath.store.follow import follow_events, uncancelled
 from learnpath.web.i18n import ui_language
 from learnpath.web.rendering import PageRoute, error_page
-from learnpath.web.session import PageError, Visitor, current_visitor, runtime_of
+from learnpath.web.session import PageError, VisitorDep, runtime_of
 from learnpath.web.views import event_json, task_json
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 
 
 def resume_from(last_event_id: str | None, fallback: int, maximum: int = MAX_EVENT_ID) -> int:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from learnpath.document import read_view
 from learnpath.domain.task import TaskStatus
@@ -17,13 +17,18 @@ from learnpath.web.i18n import ui_language
 from learnpath.web.learning import roadmap_learning
 from learnpath.web.rendering import PageRoute, redirect, render
 from learnpath.web.roadmap_extras import roadmap_extras
-from learnpath.web.session import PageError, Visitor, current_visitor, runtime_of, safe_next
+from learnpath.web.session import (
+    PageError,
+    Visitor,
+    VisitorDep,
+    runtime_of,
+    safe_next,
+)
 from learnpath.web.views import issue_views, open_issues, task_json, timeline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 #: The task page shows the latest events; the live stream continues after the last one.
 SHOWN_EVENTS = 30
-VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 
 
 @router.get("/")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
+from starlette.datastructures import FormData
 
 from learnpath.identity import usable_secret
 from learnpath.runtime import Runtime
@@ -136,6 +138,13 @@ def check_csrf(request: Request, submitted: object) -> None:
         )
 
 
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token matches the cookie (403 page otherwise)."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    return form
+
+
 def set_cookie(
     request: Request, response: Response, name: str, value: str, *, max_age: int | None
 ) -> None:
@@ -155,3 +164,7 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/tasks"
+
+
+#: A page route's visitor (signed in or not), as a dependency.
+VisitorDep = Annotated[Visitor, Depends(current_visitor)]

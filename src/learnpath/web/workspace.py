@@ -11,17 +11,24 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 
 from learnpath.domain.roadmap import EditOp
 from learnpath.store import Store
 from learnpath.store.records import RoadmapRecord
-from learnpath.web.actions import checked_form
 from learnpath.web.editing import edit_context, operation_from_form
 from learnpath.web.i18n import translate, ui_language
 from learnpath.web.rendering import PageRoute, redirect, render
-from learnpath.web.session import LoginRequired, PageError, Visitor, current_visitor, runtime_of
+from learnpath.web.session import (
+    LoginRequired,
+    PageError,
+    Visitor,
+    VisitorDep,
+    checked_form,
+    current_visitor,
+    runtime_of,
+)
 from learnpath.web.views import issue_views
 from learnpath.workspace.changes import EditsRefused, change_roadmap
 from learnpath.workspace.exports import ExportFormat, export_roadmap
@@ -30,7 +37,6 @@ from learnpath.workspace.plan import standings
 from learnpath.workspace.sharing import fork_shared, share, shared_document, shared_roadmap
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 EDIT_OP: TypeAdapter[EditOp] = TypeAdapter(EditOp)
 MAX_TITLE = 300
 
