@@ -53,6 +53,11 @@ UNEXPECTED = (
     "The tutor failed unexpectedly while answering. Ask again; if it keeps failing, run "
     "`learnpath doctor` and check the server log.",
 )
+SHUT_DOWN = (
+    "reply_interrupted",
+    "The tutor stopped before finishing this answer (the server shut down). What it had "
+    "written is kept; ask again for a complete answer.",
+)
 FOLLOW_POLL_SECONDS = 0.2
 Read = Callable[[Coroutine[Any, Any, MessageRecord]], Awaitable[MessageRecord]]
 
@@ -168,47 +173,35 @@ class TutorService:
                         self.signal.notify()
             finally:
                 beat.cancel()
-            await self._finish(
+            end = self.store.finish_answer(
                 message_id,
                 text,
-                MessageStatus.COMPLETED,
+                status=MessageStatus.COMPLETED,
                 citations=cited_numbers(text, ask.sources),
             )
+            await self._finish(message_id, end)
         except ModelCallError as exc:
-            await self._finish(
-                message_id, text, MessageStatus.FAILED, error=(exc.code, exc.message)
+            end = self.store.finish_answer(
+                message_id, text, status=MessageStatus.FAILED, error=(exc.code, exc.message)
             )
+            await self._finish(message_id, end)
         except asyncio.CancelledError:
-            await asyncio.shield(
-                self._finish(
-                    message_id,
-                    text,
-                    MessageStatus.INTERRUPTED,
-                    error=(
-                        "reply_interrupted",
-                        "The tutor stopped before finishing this answer (the server shut "
-                        "down). What it had written is kept; ask again for a complete answer.",
-                    ),
-                )
+            end = self.store.finish_answer(
+                message_id, text, status=MessageStatus.INTERRUPTED, error=SHUT_DOWN
             )
+            await asyncio.shield(self._finish(message_id, end))
             raise
         except Exception:
             log.exception("tutor reply %s failed", message_id)
-            await self._finish(message_id, text, MessageStatus.FAILED, error=UNEXPECTED)
-
-    async def _finish(
-        self,
-        message_id: str,
-        text: str,
-        status: MessageStatus,
-        *,
-        citations: list[int] | None = None,
-        error: tuple[str, str] | None = None,
-    ) -> None:
-        try:
-            await self.store.finish_answer(
-                message_id, text, status=status, citations=citations, error=error
+            end = self.store.finish_answer(
+                message_id, text, status=MessageStatus.FAILED, error=UNEXPECTED
             )
+            await self._finish(message_id, end)
+
+    async def _finish(self, message_id: str, ending: Awaitable[MessageRecord]) -> None:
+        """Await ``ending`` (the store's ``finish_answer``), then wake the readers."""
+        try:
+            await ending
         except Exception:  # the database is gone too: the stale check marks it later
             log.exception("could not record the end of tutor reply %s", message_id)
         finally:
