@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from learnpath.api.schemas import error_out
 from learnpath.domain.reviews import Rating
 from learnpath.domain.tutor import MAX_QUESTION, Source
 from learnpath.store.reviews import CardView
@@ -194,11 +195,7 @@ def message_out(message: MessageRecord) -> MessageOut:
         citations=citations,
         generated_by=message.generated_by,
         offline=message.generated_by == "offline",
-        error=(
-            MessageErrorOut(code=message.error_code, message=message.error_message or "")
-            if message.error_code
-            else None
-        ),
+        error=error_out(MessageErrorOut, message.error_code, message.error_message),
         created_at=message.created_at,
         updated_at=message.updated_at,
     )

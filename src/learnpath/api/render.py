@@ -16,6 +16,7 @@ from learnpath.api.schemas import (
     StepRunOut,
     TaskErrorOut,
     TaskOut,
+    error_out,
 )
 from learnpath.document import NOT_STARTED, RoadmapView
 from learnpath.domain.content import ContentKind
@@ -68,11 +69,7 @@ def step_run_out(run: StepRunRecord, usage: list[dict[str, Any]] | None = None) 
         model_requests=run.model_requests,
         input_tokens=run.input_tokens,
         output_tokens=run.output_tokens,
-        error=(
-            StepErrorOut(code=run.error_code, message=run.error_message or "")
-            if run.error_code
-            else None
-        ),
+        error=error_out(StepErrorOut, run.error_code, run.error_message),
         agents=agent_usage_out(usage or []),
     )
 
@@ -96,11 +93,7 @@ def _content_out(item: ContentItem | None) -> ContentOut:
         status=item.status,
         version=item.version,
         body=item.body,
-        error=(
-            ContentErrorOut(code=item.error_code, message=item.error_message or "")
-            if item.error_code
-            else None
-        ),
+        error=error_out(ContentErrorOut, item.error_code, item.error_message),
         generated_by=item.generated_by,
         instructions=item.instructions,
         updated_at=item.updated_at,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -81,6 +81,14 @@ class TaskAccepted(BaseModel):
 class TaskPage(BaseModel):
     items: list[TaskOut]
     next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page")
+
+
+ErrorBody = TypeVar("ErrorBody", bound=BaseModel)
+
+
+def error_out(kind: type[ErrorBody], code: str | None, message: str | None) -> ErrorBody | None:
+    """A recorded error as ``kind`` (a body with ``code`` and ``message``); None without a code."""
+    return kind(code=code, message=message or "") if code else None
 
 
 class StepErrorOut(BaseModel):
