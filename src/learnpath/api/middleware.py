@@ -336,16 +336,8 @@ class TextGuard(HttpMiddleware):
                     found = first_unstorable(json.loads(body), "body") if body else None
                 except ValueError as exc:
                     if "integer string conversion" in str(exc):
-                        await _refuse(
-                            scope,
-                            receive,
-                            send,
-                            self.page,
-                            422,
-                            "validation_error",
-                            "body: a number has too many digits",
-                            errors=[_error(["body"], "a number has too many digits")],
-                        )
+                        reason = "a number has too many digits"
+                        await self._invalid(scope, receive, send, "body", reason, f"body: {reason}")
                         return
             elif kind == "multipart/form-data":
                 # No route takes a file: a NUL byte can only be in a text field.
@@ -357,17 +349,32 @@ class TextGuard(HttpMiddleware):
                     found = ("form", "contains a NUL character")
         if found is not None:
             where, reason = found
-            await _refuse(
-                scope,
-                receive,
-                send,
-                self.page,
-                422,
-                "validation_error",
-                f"{where}: {reason}; remove it and send the request again",
-                page_key="invalid_text",
-                errors=[_error(where.split("."), reason)],
-            )
+            detail = f"{where}: {reason}; remove it and send the request again"
+            await self._invalid(scope, receive, send, where, reason, detail, "invalid_text")
             return
 
         await self.app(scope, replaying(buffered, receive), send)
+
+    async def _invalid(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        where: str,
+        reason: str,
+        detail: str,
+        page_key: str | None = None,
+    ) -> None:
+        """Refuse with 422 ``validation_error``: ``reason`` about the field at ``where``."""
+        errors = [_error(where.split("."), reason)]
+        await _refuse(
+            scope,
+            receive,
+            send,
+            self.page,
+            422,
+            "validation_error",
+            detail,
+            page_key=page_key,
+            errors=errors,
+        )

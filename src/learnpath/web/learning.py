@@ -341,7 +341,7 @@ async def calendar_action(request: Request, visitor: VisitorDep) -> Response:
     if action == "revoke":
         await store.revoke_feed(visitor.user.id)
         return redirect("/calendar")
-    raise PageError(400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint")
+    raise PageError.bad_link()
 
 
 async def roadmap_learning(store: Store, user_id: str, roadmap_id: str) -> dict[str, Any]:

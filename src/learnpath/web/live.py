@@ -42,9 +42,7 @@ def resume_from(last_event_id: str | None, fallback: int, maximum: int = MAX_EVE
     try:
         resumed = event_id(last_event_id, maximum=maximum)
     except InvalidEventId as exc:
-        raise PageError(
-            400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint"
-        ) from exc
+        raise PageError.bad_link() from exc
     return fallback if resumed is None else resumed
 
 

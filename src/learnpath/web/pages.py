@@ -46,9 +46,7 @@ async def task_list(
     try:
         page = await store.list_tasks(visitor.user.id, limit=25, cursor=cursor)
     except ValueError as exc:
-        raise PageError(
-            400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint"
-        ) from exc
+        raise PageError.bad_link() from exc
     return render(request, "tasks.html", {"tasks": page.items, "next_cursor": page.next_cursor})
 
 

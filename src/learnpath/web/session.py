@@ -51,6 +51,11 @@ class PageError(Exception):
         self.hint = hint
         self.params = params or {}
 
+    @classmethod
+    def bad_link(cls) -> PageError:
+        """400: the address (a cursor, an event id, an action) is not one the app made."""
+        return cls(400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint")
+
 
 class LoginRequired(Exception):
     """The page needs a signed-in user; the visitor is sent to ``/login``."""

@@ -62,9 +62,7 @@ async def my_roadmaps(
     try:
         page = await store.list_roadmaps(visitor.user.id, limit=25, cursor=cursor)
     except ValueError as exc:
-        raise PageError(
-            400, "error.bad_link.title", "error.bad_link.message", "error.bad_link.hint"
-        ) from exc
+        raise PageError.bad_link() from exc
     mine = await standings(store, page.items, visitor.user.id, today=dt.date.today())
     rows = [{"roadmap": r, "standing": mine[r.id]} for r in page.items]
     return render(request, "roadmaps.html", {"rows": rows, "next_cursor": page.next_cursor})
