@@ -64,13 +64,8 @@ class QueueQueries(StoreBase):
                     refusal = await submit_quota_refusal(tx, user_id, limits)
                 if refusal is None:
                     record = await self._insert_task(tx, task_id, user_id, request, idempotency_key)
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
-            existing = await self._task_by_key(user_id, idempotency_key)
-            if existing is None:
-                raise
-            return existing, False
+        except IntegrityError as exc:
+            return await self._task_of_key(user_id, idempotency_key, exc), False
         if refusal is not None:
             raise refusal  # after the commit, which counted it
         assert record is not None
@@ -110,6 +105,18 @@ class QueueQueries(StoreBase):
         await tx.record_event(task_id, 1, EventType.TASK_CREATED, {"status": TaskStatus.PENDING})
         await insert_job(tx, task_id, self.max_attempts)
         return TaskRecord.from_row(row)
+
+    async def _task_of_key(
+        self, user_id: str, idempotency_key: str | None, error: IntegrityError
+    ) -> TaskRecord:
+        """After an insert failed with ``error``: the task a concurrent request with the same
+        idempotency key created. Without a key, or with no such task, ``error`` is raised."""
+        existing = None
+        if idempotency_key is not None:
+            existing = await self._task_by_key(user_id, idempotency_key)
+        if existing is None:
+            raise error
+        return existing
 
     async def _task_by_key(self, user_id: str, key: str) -> TaskRecord | None:
         async with self.read() as conn:

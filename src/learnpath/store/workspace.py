@@ -452,12 +452,8 @@ class WorkspaceQueries(QueueQueries, ReadQueries):
                     EventType.ROADMAP_FORKED,
                     {"status": status, "concepts": len(concept_ids)},
                 )
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
-            existing = await self._task_by_key(user_id, idempotency_key)
-            if existing is None:
-                raise
+        except IntegrityError as exc:
+            existing = await self._task_of_key(user_id, idempotency_key, exc)
             return Fork(roadmap_id=existing.id, task_id=existing.id, created=False)
         return Fork(roadmap_id=task_id, task_id=task_id, created=True)
 

@@ -220,20 +220,31 @@ class Workflow:
         item: ContentItem,
         tally: ContentTally,
     ) -> ContentOutcome:
+        body, error = await self._write_content(request, intent, framework, item)
+        return await self.store.save_content(
+            lease,
+            item,
+            body=body,
+            generated_by=self.team.generated_by,
+            tally=tally,
+            error=error,
+        )
+
+    async def _write_content(
+        self,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        framework: Framework,
+        item: ContentItem,
+    ) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+        """The item's body as the team wrote it, or the error (code, message) it failed with."""
         located = next(
             ((s, m, c) for s, m, c in framework.concepts() if c.id == item.concept_id), None
         )
         if located is None:
-            return await self.store.save_content(
-                lease,
-                item,
-                body=None,
-                generated_by=self.team.generated_by,
-                tally=tally,
-                error=(
-                    "unknown_concept",
-                    f"Concept {item.concept_id} is no longer in the roadmap.",
-                ),
+            return None, (
+                "unknown_concept",
+                f"Concept {item.concept_id} is no longer in the roadmap.",
             )
         stage, module, concept = located
         brief = ConceptBrief(
@@ -258,25 +269,14 @@ class Workflow:
         except (LeaseLost, asyncio.CancelledError):
             raise
         except ModelCallError as exc:
-            error = (exc.code, f"{item.kind} for {concept.name!r}: {exc.message}")
+            return None, (exc.code, f"{item.kind} for {concept.name!r}: {exc.message}")
         except Exception as exc:
             log.exception("content item %s failed", item.id)
-            error = (
+            return None, (
                 "internal_error",
                 f"{item.kind} for {concept.name!r}: unexpected {type(exc).__name__}",
             )
-        else:
-            return await self.store.save_content(
-                lease, item, body=_json(body), generated_by=self.team.generated_by, tally=tally
-            )
-        return await self.store.save_content(
-            lease,
-            item,
-            body=None,
-            generated_by=self.team.generated_by,
-            tally=tally,
-            error=error,
-        )
+        return _json(body), None
 
     async def _fail(
         self, lease: Lease, run_id: int, usage: Usage, step: Step, exc: ModelCallError
