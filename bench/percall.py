@@ -255,18 +255,7 @@ async def measure_agents(
     intent = await team.analyse_intent(request)
     framework = await team.design_curriculum(request, intent)
     briefs = [
-        ConceptBrief(
-            request=request,
-            intent=intent,
-            roadmap_title=framework.title,
-            stage=stage,
-            module=module,
-            concept=concept,
-            prerequisites=tuple(
-                found for p in concept.prerequisites if (found := framework.concept(p)) is not None
-            ),
-        )
-        for stage, module, concept in framework.concepts()
+        ConceptBrief.of(request, intent, framework, located) for located in framework.concepts()
     ]
     writers = (team.write_tutorial, team.recommend_resources, team.write_quiz)
     gate = asyncio.Semaphore(4 * n)

@@ -38,6 +38,31 @@ class ConceptBrief:
     prerequisites: tuple[Concept, ...] = ()
     """The concepts ``concept`` builds on (their names and summaries are in the prompt)."""
 
+    @classmethod
+    def of(
+        cls,
+        request: LearningRequest,
+        intent: IntentAnalysis,
+        framework: Framework,
+        located: tuple[Stage, Module, Concept],
+        instructions: str | None = None,
+    ) -> ConceptBrief:
+        """The brief for a concept of ``framework`` (``located``: its stage, module and
+        itself), with the prerequisites it names that the framework holds."""
+        stage, module, concept = located
+        return cls(
+            request=request,
+            intent=intent,
+            roadmap_title=framework.title,
+            stage=stage,
+            module=module,
+            concept=concept,
+            instructions=instructions,
+            prerequisites=tuple(
+                found for p in concept.prerequisites if (found := framework.concept(p)) is not None
+            ),
+        )
+
 
 class DesignJournal(Protocol):
     """Where a curriculum being designed keeps its finished parts (the outline, each stage).

@@ -23,9 +23,8 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCalls, FunctionModel
 from learnpath.agents.prompting import NUL, REPLACEMENT, instructions, user_prompt
 from learnpath.domain.tutor import HISTORY_TURNS, Source, offline_answer
 from learnpath.llm.errors import ModelCallError, error_for
-from learnpath.llm.guard import GuardedModel, Sleep
-from learnpath.llm.limits import process_limiter
-from learnpath.llm.models import build_remote_model, policy_from, spec_for_agent
+from learnpath.llm.guard import Sleep
+from learnpath.llm.models import build_remote_model, guarded, spec_for_agent
 from learnpath.llm.offline import prompt_context
 from learnpath.llm.retry import RetryPolicy, is_retryable, next_delay, retry_after_of
 from learnpath.settings import Settings
@@ -101,15 +100,7 @@ class Tutor:
             if spec.kind == "offline"
             else build_remote_model(spec, settings.model_api_key)
         )
-        self.model = GuardedModel(
-            inner,
-            display_name=spec.label,
-            limiter=process_limiter(settings.model_concurrency),
-            timeout=settings.model_timeout_seconds,
-            policy=policy_from(settings),
-            sleep=sleep,
-            agent=TUTOR_AGENT,
-        )
+        self.model = guarded(settings, inner, spec.label, sleep=sleep, agent=TUTOR_AGENT)
         self.policy: RetryPolicy = self.model.policy
         self.timeout = settings.model_timeout_seconds
         self._sleep = sleep

@@ -38,6 +38,7 @@ from learnpath.llm.guard import GuardedModel, Sleep
 from learnpath.llm.limits import process_limiter
 from learnpath.llm.offline import offline_model
 from learnpath.llm.retry import RetryPolicy
+from learnpath.llm.usage import UNKNOWN_AGENT
 from learnpath.settings import Settings
 
 AGENT_NAMES = ("intent", "curriculum", "validator", "editor", "tutorial", "resources", "quiz")
@@ -217,11 +218,24 @@ def model_for(
     """
     spec = spec_for_agent(settings, agent)
     inner = (cache if cache is not None else ModelCache()).model(spec, settings.model_api_key)
+    return guarded(settings, inner, spec.label, sleep=sleep)
+
+
+def guarded(
+    settings: Settings,
+    inner: Model,
+    label: str,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    agent: str = UNKNOWN_AGENT,
+) -> GuardedModel:
+    """``inner`` behind the process's shared limiter, timeout and retry policy."""
     return GuardedModel(
         inner,
-        display_name=spec.label,
+        display_name=label,
         limiter=process_limiter(settings.model_concurrency),
         timeout=settings.model_timeout_seconds,
         policy=policy_from(settings),
         sleep=sleep,
+        agent=agent,
     )

@@ -246,19 +246,8 @@ class Workflow:
                 "unknown_concept",
                 f"Concept {item.concept_id} is no longer in the roadmap.",
             )
-        stage, module, concept = located
-        brief = ConceptBrief(
-            request=request,
-            intent=intent,
-            roadmap_title=framework.title,
-            stage=stage,
-            module=module,
-            concept=concept,
-            instructions=item.instructions,
-            prerequisites=tuple(
-                found for p in concept.prerequisites if (found := framework.concept(p)) is not None
-            ),
-        )
+        concept = located[2]
+        brief = ConceptBrief.of(request, intent, framework, located, item.instructions)
         writers: dict[str, Callable[[ConceptBrief], Awaitable[BaseModel]]] = {
             ContentKind.TUTORIAL: self.team.write_tutorial,
             ContentKind.RESOURCES: self.team.recommend_resources,
