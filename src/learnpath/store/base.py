@@ -122,18 +122,19 @@ class Tx:
         self, task_id: str, seq: int, type_: EventType, data: Mapping[str, Any] | None = None
     ) -> None:
         """Insert event number ``seq``, which the caller took by bumping ``tasks.event_seq``."""
-        await self.conn.execute(
-            task_events.insert().values(
-                task_id=task_id,
-                seq=seq,
-                type=EventType(type_),
-                data=dict(data or {}),
-                created_at=self.now,
-            )
+        insert = task_events.insert().values(
+            task_id=task_id,
+            seq=seq,
+            type=EventType(type_),
+            data=dict(data or {}),
+            created_at=self.now,
         )
-        self.event_tasks.add(task_id)
         if self.postgres:
-            await self.conn.execute(select(func.pg_notify(EVENTS_CHANNEL, task_id)))
+            # The NOTIFY rides on the insert (one round trip, not two); it is delivered
+            # only when the transaction commits.
+            insert = insert.returning(func.pg_notify(EVENTS_CHANNEL, task_id))
+        await self.conn.execute(insert)
+        self.event_tasks.add(task_id)
 
     async def announce_job(self) -> None:
         """Wake workers once this transaction commits (NOTIFY is delivered only on commit)."""

@@ -13,8 +13,22 @@ and the next statement on it fails with ``InternalClientError: cannot switch to 
 12; another operation (2) is in progress``. That is not two coroutines sharing a
 connection: it is a dead connection that SQLAlchemy was not told is dead, so the pool
 kept handing it out. ``_mark_disconnects`` tells it: such errors are disconnects, the
-connection is discarded, the rest of the pool is invalidated with it, and the
-pre-ping on checkout replaces every connection the server dropped.
+connection is discarded and the rest of the pool is invalidated with it.
+
+Checking a connection out costs no round trip. A pre-ping (``BEGIN``, a statement and a
+``ROLLBACK`` through the asyncpg adapter: three round trips) on every checkout tripled the
+cost of a one-statement transaction. Instead ``_refuse_closed`` asks asyncpg whether the
+connection is still open, which it knows without asking the server: a backend that is
+terminated or restarted while its connection idles in the pool sends its goodbye and
+closes the socket, and the event loop marks the connection closed. What slips past that
+(a connection that dies mid-statement) is a disconnect error for the one statement, which
+the callers already treat as such: a workflow resumes from its checkpoint
+(``dispatch.runner.resume_on_disconnect``) and the API repeats safe requests.
+
+On PostgreSQL reads run in autocommit (``Engines.reader``): at READ COMMITTED every
+statement sees its own snapshot whether or not it is inside a transaction, so the
+``BEGIN`` and ``ROLLBACK`` around a read were two round trips that bought nothing. SQLite
+keeps its read transactions: there one transaction is one consistent snapshot.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -46,7 +61,7 @@ class Engines:
 
     async def dispose(self) -> None:
         await self.writer.dispose()
-        if self.reader is not self.writer:
+        if self.reader.sync_engine.pool is not self.writer.sync_engine.pool:
             await self.reader.dispose()
 
 
@@ -62,11 +77,22 @@ def make_engines(url: str, *, pool_size: int = 10) -> Engines:
         _configure_sqlite(writer, immediate=True)
         _configure_sqlite(reader, immediate=False)
         return Engines(writer=writer, reader=reader, url=url)
-    engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=120
-    )
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=120)
     event.listen(engine.sync_engine, "handle_error", _mark_disconnects)
-    return Engines(writer=engine, reader=engine, url=url)
+    event.listen(engine.sync_engine.pool, "checkout", _refuse_closed)
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Engines(writer=engine, reader=reader, url=url)
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pool ``checkout`` hook: a connection asyncpg knows is closed is replaced, not used.
+
+    Raising ``DisconnectionError`` makes the pool discard it and check out another (or
+    connect anew), without a round trip to the server for the connections that are fine.
+    """
+    connection = getattr(dbapi_connection, "_connection", None)
+    if connection is not None and connection.is_closed():
+        raise DisconnectionError("the server closed this connection while it was idle")
 
 
 #: asyncpg errors that mean the server dropped the connection (matched by class name:
