@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
-from learnpath.domain.content import ContentKind
+from learnpath.domain.content import ContentKind, ContentStatus
+from learnpath.llm.errors import ModelCallError
 from learnpath.store import Store
 from learnpath.store.progress import ContentOutcome
+from learnpath.store.tables import concept_content
 from learnpath.testing.teams import TinyTeam
 from learnpath.workflow import Workflow
 
@@ -63,3 +65,37 @@ async def test_each_item_is_one_transaction_of_a_few_statements(
     # (its number, and its row, whose insert carries the NOTIFY on PostgreSQL): four.
     assert {statements for settled, statements, _ in saves if not settled} == {2}, saves
     assert {statements for settled, statements, _ in saves if settled} == {4}, saves
+
+
+async def test_a_failed_item_is_stored_without_a_body_and_a_written_one_with_it(
+    store: Store,
+) -> None:
+    """The prebuilt item update writes SQL NULL for a failed item's body, not JSON ``null``."""
+
+    async def refuse_quizzes(name: str, _subject: object) -> None:
+        if name == "quiz":
+            raise ModelCallError("model_refused", "The model refused to write the quiz.")
+
+    user = await store.local_user()
+    task, _ = await store.submit_task(user_id=user.id, request={"goal": "Learn Erlang"})
+    lease = await store.claim_next_job("saving-worker")
+    assert lease is not None
+    await Workflow(store, TinyTeam(concepts=2, hook=refuse_quizzes)).run(lease)
+
+    async with store.read() as conn:
+        rows = (
+            await conn.execute(
+                select(
+                    concept_content.c.kind,
+                    concept_content.c.status,
+                    concept_content.c.body.is_(None).label("no_body"),
+                    concept_content.c.error_code,
+                ).where(concept_content.c.roadmap_id == task.id)
+            )
+        ).all()
+    assert len(rows) == 2 * len(ContentKind)
+    for kind, status, no_body, code in rows:
+        if kind == ContentKind.QUIZ:
+            assert (status, no_body, code) == (ContentStatus.FAILED, True, "model_refused")
+        else:
+            assert (status, no_body, code) == (ContentStatus.COMPLETED, False, None)

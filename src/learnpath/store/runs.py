@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, null, select, update
 
 from learnpath.domain.content import ContentKind, ContentStatus
 from learnpath.domain.events import DESIGN_PART_EVENTS, EventType
@@ -75,6 +75,21 @@ def usage_rows(usage: Usage, *, run_id: int, task_id: str) -> list[dict[str, Any
             )
             tokens = {"input_tokens": 0, "output_tokens": 0}
     return rows
+
+
+#: One content item's row, written by ``save_content`` (built once: see ``store.base``).
+_SAVE_ITEM = (
+    update(concept_content)
+    .where(concept_content.c.id == bindparam("item"))
+    .values(
+        status=bindparam("new_status"),
+        body=bindparam("new_body"),
+        generated_by=bindparam("writer"),
+        error_code=bindparam("code"),
+        error_message=bindparam("message"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 class RunQueries(StoreBase):
@@ -445,16 +460,16 @@ class RunQueries(StoreBase):
         status = ContentStatus.FAILED if error else ContentStatus.COMPLETED
         async with self.fenced(lease, progress=True) as tx:
             await tx.conn.execute(
-                update(concept_content)
-                .where(concept_content.c.id == item.id)
-                .values(
-                    status=status,
-                    body=body,
-                    generated_by=generated_by,
-                    error_code=error[0] if error else None,
-                    error_message=error[1] if error else None,
-                    updated_at=tx.now,
-                )
+                _SAVE_ITEM,
+                {
+                    "item": item.id,
+                    "new_status": status,
+                    "new_body": null() if body is None else body,  # SQL NULL, not JSON null
+                    "writer": generated_by,
+                    "code": error[0] if error else None,
+                    "message": error[1] if error else None,
+                    "now": tx.now,
+                },
             )
             outcome = replace(
                 tally.settle(item.concept_id, item.kind, item.version, status),
