@@ -14,9 +14,13 @@ fixed latency per call, so the model's speed is the same for both:
 Reported per system: wall time from the first submit to the last finish, the ideal time
 (the critical path: one roadmap alone, first step to finish, measured on learnpath) and
 their ratio, and submit-to-first-step latency p50/p99 (task ``created_at`` to its first
-step run), and the learnpath worker's peak resident memory. ``--no-baseline`` runs
+step run), and the learnpath worker's peak resident memory and CPU per model call (its
+process CPU over the model calls the fake server answered). ``--no-baseline`` runs
 learnpath alone (``--n 1000 --latency-ms 1000 --no-baseline``: 1,000 roadmaps in flight in
-one worker process, which runs up to 1,000 at once here).
+one worker process, which runs up to 1,000 at once here); ``--time-limit S`` stops waiting
+after S seconds and reports how many roadmaps finished and how many were still running
+(the peak memory of 1,000 in flight, without waiting for 80,000 model calls);
+``--workers K`` runs K learnpath worker processes instead of one.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,24 +63,49 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="learnpath only (e.g. --n 1000 in flight)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="learnpath worker processes")
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="stop waiting after this many seconds"
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.n, args.latency_ms / 1000, baseline=not args.no_baseline))
+    limits = Limits(workers=args.workers, seconds=args.time_limit)
+    results = asyncio.run(
+        run(args.n, args.latency_ms / 1000, baseline=not args.no_baseline, limits=limits)
+    )
     print_table(results, args.n, args.latency_ms)
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2))
 
 
-async def run(n: int, latency: float, baseline: bool = True) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class Limits:
+    """How the learnpath side runs: worker processes, and how long to wait for the roadmaps."""
+
+    workers: int = 1
+    seconds: float | None = None
+
+
+async def run(
+    n: int, latency: float, baseline: bool = True, limits: Limits = Limits()
+) -> dict[str, dict[str, Any]]:
     with FakeLLMServer(latency=latency) as server, tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
         with database() as url:
-            learnpath, ideal, peak_rss = await run_learnpath(n, url, f"{REDIS}/13", server, logs)
-        results = {"learnpath": summarise(learnpath, ideal) | {"worker_peak_rss_mb": peak_rss}}
+            learnpath, ideal, workers = await run_learnpath(
+                n, url, f"{REDIS}/13", server, logs, limits
+            )
+        results = {"learnpath": summarise(learnpath, ideal, n) | workers}
         if baseline:
             with database() as url:
                 replaced = await run_baseline(n, url, f"{REDIS}/14", server, logs)
-            results["baseline"] = summarise(replaced, ideal)
+            results["baseline"] = summarise(replaced, ideal, n)
     return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -169,29 +199,43 @@ def flush(broker: str) -> None:
 
 
 async def run_learnpath(
-    n: int, url: str, broker: str, server: FakeLLMServer, logs: Path
-) -> tuple[list[dict[str, float]], float, float]:
+    n: int, url: str, broker: str, server: FakeLLMServer, logs: Path, limits: Limits
+) -> tuple[list[dict[str, float]], float, dict[str, Any]]:
+    """Run the solo roadmap (the critical path), then ``n`` at once; the timings, the ideal
+    time and the workers' figures (peak RSS of the largest, CPU per model call, in flight)."""
     flush(broker)
     settings = settings_for(url, broker, server)
     store = open_store(settings, pool_size=10)
     await upgrade(store.engines.writer)
-    worker = start_worker(
-        ["-A", "learnpath.dispatch.celery_app", "worker"],
-        env_for(settings),
-        logs / "learnpath.log",
-        "workflows at once",
-    )
+    workers = [
+        start_worker(
+            ["-A", "learnpath.dispatch.celery_app", "worker", "-n", f"bench{i}@%h"],
+            env_for(settings),
+            logs / f"learnpath-{i}.log",
+            "workflows at once",
+        )
+        for i in range(limits.workers)
+    ]
     relay = Relay(store, settings)
     try:
         await relay.start()
         [solo] = await submit_and_wait(store, 1, lambda _task, _job: None)
         ideal = solo["run_s"]
-        timings = await submit_and_wait(store, n, lambda _task, _job: None)
-        return timings, ideal, peak_rss_mb(worker.pid)
+        calls, cpu = server.requests_total, sum(cpu_seconds(w.pid) for w in workers)
+        timings = await submit_and_wait(store, n, lambda _task, _job: None, limits.seconds)
+        calls, cpu = server.requests_total - calls, sum(cpu_seconds(w.pid) for w in workers) - cpu
+        figures = {
+            "workers": limits.workers,
+            "worker_peak_rss_mb": max(peak_rss_mb(w.pid) for w in workers),
+            "model_calls": calls,
+            "worker_cpu_ms_per_call": round(cpu * 1000 / max(calls, 1), 2),
+        }
+        return timings, ideal, figures
     finally:
         await relay.stop()
         await store.close()
-        stop_worker(worker)
+        for worker in workers:
+            stop_worker(worker)
 
 
 async def run_baseline(
@@ -224,9 +268,15 @@ async def run_baseline(
 
 
 async def submit_and_wait(
-    store: Store, n: int, after_commit: Callable[[str, int], None]
+    store: Store,
+    n: int,
+    after_commit: Callable[[str, int], None],
+    time_limit: float | None = None,
 ) -> list[dict[str, float]]:
+    """Submit ``n`` roadmaps and wait for them all (or for ``time_limit`` seconds); the
+    timings of those that finished."""
     user = await store.local_user()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     ids: list[str] = []
     for i in range(n):
         task, _ = await store.submit_task(
@@ -238,6 +288,9 @@ async def submit_and_wait(
     while True:
         tasks = [await store.get_task(task_id) for task_id in ids]
         if all(t.status in TERMINAL for t in tasks):
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            tasks = [t for t in tasks if t.status in TERMINAL]
             break
         await asyncio.sleep(0.2)
     timings = []
@@ -257,11 +310,17 @@ async def submit_and_wait(
     return timings
 
 
-def summarise(timings: list[dict[str, float]], ideal: float) -> dict[str, Any]:
+def summarise(timings: list[dict[str, float]], ideal: float, n: int) -> dict[str, Any]:
+    """Wall time, its ratio to the ideal and the pickups; with fewer finished than ``n`` (a
+    time limit), the wall time is of those that finished, and ``unfinished`` says how many
+    did not."""
+    if not timings:
+        return {"n": n, "completed": 0, "unfinished": n}
     wall = max(t["finished"] for t in timings) - min(t["created"] for t in timings)
     pickups = sorted(t["pickup_s"] * 1000 for t in timings)
     return {
-        "n": len(timings),
+        "n": n,
+        "unfinished": n - len(timings),
         "completed": int(sum(t["completed"] for t in timings)),
         "wall_s": round(wall, 3),
         "ideal_s": round(ideal, 3),
@@ -279,17 +338,25 @@ def percentile(values: list[float], q: float) -> float:
 def print_table(results: dict[str, dict[str, Any]], n: int, latency_ms: float) -> None:
     print(f"{n} roadmaps, fake model latency {latency_ms:g} ms per call")
     header = (
-        f"{'system':<10} {'done':>6} {'wall s':>8} {'ideal s':>8} {'ratio':>6} "
-        f"{'pickup p50 ms':>14} {'p99 ms':>9} {'peak RSS MB':>12}"
+        f"{'system':<10} {'done':>6} {'unfinished':>10} {'wall s':>8} {'ideal s':>8} "
+        f"{'ratio':>6} {'pickup p50 ms':>14} {'p99 ms':>9} {'peak RSS MB':>12} "
+        f"{'CPU ms/call':>12}"
     )
     print(header)
     print("-" * len(header))
     for name, r in results.items():
+        if "wall_s" not in r:
+            print(f"{name:<10} {0:>6} {r['unfinished']:>10}  (none finished in the time limit)")
+            continue
         print(
-            f"{name:<10} {r['completed']:>6} {r['wall_s']:>8.2f} {r['ideal_s']:>8.2f} "
-            f"{r['ratio']:>6.2f} {r['pickup_p50_ms']:>14.1f} {r['pickup_p99_ms']:>9.1f} "
-            f"{r.get('worker_peak_rss_mb', '-'):>12}"
+            f"{name:<10} {r['completed']:>6} {r['unfinished']:>10} {r['wall_s']:>8.2f} "
+            f"{r['ideal_s']:>8.2f} {r['ratio']:>6.2f} {r['pickup_p50_ms']:>14.1f} "
+            f"{r['pickup_p99_ms']:>9.1f} {r.get('worker_peak_rss_mb', '-'):>12} "
+            f"{r.get('worker_cpu_ms_per_call', '-'):>12}"
         )
+    if "learnpath" in results and "baseline" in results and "wall_s" in results["baseline"]:
+        ratio = results["baseline"]["wall_s"] / results["learnpath"].get("wall_s", float("nan"))
+        print(f"learnpath is {ratio:.1f}x faster than the baseline (wall time)")
 
 
 if __name__ == "__main__":
