@@ -17,7 +17,11 @@ import httpx
 import pytest
 from openai import AsyncOpenAI
 from pydantic_ai import Agent, ModelRetry, NativeOutput, RunContext, ToolOutput
-from pydantic_ai.exceptions import UnexpectedModelBehavior
+from pydantic_ai.exceptions import (
+    ContentFilterError,
+    OutputTokenLimitExceeded,
+    UnexpectedModelBehavior,
+)
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models import Model, ModelRequestParameters
 from pydantic_ai.models.function import AgentInfo, FunctionModel
@@ -35,7 +39,7 @@ from learnpath.agents.prompting import (
     user_prompt,
 )
 from learnpath.domain.roadmap import EditError, EditPlan, Framework, apply_edits
-from learnpath.llm.errors import MODEL_OUTPUT_INVALID, ModelCallError
+from learnpath.llm.errors import MODEL_OUTPUT_INVALID, MODEL_REFUSED, ModelCallError
 from learnpath.llm.guard import GuardedModel
 from learnpath.llm.limits import ModelLimiter
 from learnpath.llm.retry import RetryPolicy
@@ -277,6 +281,23 @@ async def test_every_invalid_tool_answer_is_counted_as_invalid_output() -> None:
         await agent.ask("Answer the task.", CONTEXT, "en")
     # Two re-asks (seen by the guard) and the answer given up on (counted by the error).
     assert usage.attempts() == [("test", "invalid_output", 3)]
+
+
+async def test_a_native_answer_cut_off_by_the_token_limit_is_not_re_asked() -> None:
+    cut = completion({"role": "assistant", "content": '{"goal_summary": "g'}, finish="length")
+    style = OutputStyle(mode="native")
+    direct, through_run, outcome, expected = await both(intent.build, style, [cut, cut], 2)
+    assert len(direct.bodies) == len(through_run.bodies) == 1
+    assert isinstance(outcome, ModelCallError) and outcome.code == MODEL_OUTPUT_INVALID
+    assert isinstance(expected, OutputTokenLimitExceeded)
+
+
+async def test_an_empty_answer_stopped_by_the_content_filter_is_a_refusal() -> None:
+    empty = completion({"role": "assistant", "content": ""}, finish="content_filter")
+    direct, through_run, outcome, expected = await both(intent.build, TOOL_OUTPUT, [empty] * 2, 2)
+    assert len(direct.bodies) == len(through_run.bodies) == 1
+    assert isinstance(outcome, ModelCallError) and outcome.code == MODEL_REFUSED
+    assert isinstance(expected, ContentFilterError)
 
 
 class Recording(WrapperModel):

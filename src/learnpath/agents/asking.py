@@ -32,6 +32,7 @@ from pydantic_ai._output import (
     OutputSchema,
     ToolOutputSchema,
     build_retried_tool_return,
+    is_incomplete_json,
 )
 from pydantic_ai.exceptions import (
     ContentFilterError,
@@ -197,7 +198,7 @@ def _output(
     try:
         return _checked(answer.read(text), deps, check, last=last)
     except ValidationError as exc:
-        if response.finish_reason == "length":
+        if response.finish_reason == "length" and is_incomplete_json(exc):
             raise OutputTokenLimitExceeded(
                 "The model's token limit cut the structured answer off."
             ) from exc
@@ -244,7 +245,9 @@ def _unknown_tool(answer: AnswerFormat[Any], call: ToolCallPart) -> ModelRequest
     )
 
 
-def _feedback(content: Any, cause: Literal["no_output", "validation_error", "model_retry"]) -> Any:
+def _feedback(
+    content: Any, cause: Literal["no_output", "validation_error", "model_retry"]
+) -> RetryFeedbackPart:
     return RetryFeedbackPart(content=content, retry=RetryInfo(cause=cause))
 
 
