@@ -1,6 +1,6 @@
 """Each agent's published JSON schema, and hypothesis strategies for its instances.
 
-The schema is the one pydantic-ai hands the model (an output tool's parameters, or the
+The schema is the one the agent hands the model (an output tool's parameters, or the
 ``native`` response format's schema), captured from a ``FunctionModel``: not rebuilt from
 learnpath's own models. Instances come from hypothesis-jsonschema in two modes:
 ``required`` (every object holds only its required properties) and ``all`` (every object
@@ -89,7 +89,7 @@ def _published(name: str, mode: str, strict: bool) -> str:
 
     async def run() -> None:
         with contextlib.suppress(Exception):  # the capture stops the run at the schema
-            await agent.agent.run("Answer.", deps=FRAMEWORK)
+            await agent.ask("Answer.", {}, "en", deps=FRAMEWORK)
 
     asyncio.run(run())
     assert found, f"no schema was sent for {name}"

@@ -110,7 +110,7 @@ def _answer(name: str, style: OutputStyle, instance: Any) -> Any:
         return ModelResponse(parts=[TextPart(json.dumps(instance))])
 
     agent = AGENTS[name](model(respond), 0, style)
-    return asyncio.run(agent.agent.run("Answer.", deps=FRAMEWORK)).output
+    return asyncio.run(agent.ask("Answer.", {}, "en", deps=FRAMEWORK))
 
 
 def _check_usable(name: str, output: Any) -> None:

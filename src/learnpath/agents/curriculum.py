@@ -53,7 +53,7 @@ class StageDetail(BaseModel):
 
 
 class CurriculumAgents:
-    """The two pydantic-ai agents the curriculum is built with."""
+    """The two structured agents the curriculum is built with."""
 
     def __init__(
         self, model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
@@ -63,7 +63,6 @@ class CurriculumAgents:
             model,
             CurriculumSkeleton,
             output_retries,
-            name="curriculum",
             tool="curriculum_skeleton",
             style=style,
         )
@@ -72,7 +71,6 @@ class CurriculumAgents:
             model,
             StageDetail,
             output_retries,
-            name="curriculum",
             tool="stage_detail",
             style=style,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic_ai import ModelRetry, RunContext
+from pydantic_ai import ModelRetry
 
 from learnpath.agents.prompting import TOOL_OUTPUT, OutputStyle, StructuredAgent, structured_agent
 from learnpath.domain.request import LearningRequest
@@ -22,17 +22,17 @@ def build(
     model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
 ) -> StructuredAgent[EditPlan]:
     agent = structured_agent(
-        "editor", model, EditPlan, output_retries, name="editor", tool="edit_plan", style=style
+        "editor", model, EditPlan, output_retries, tool="edit_plan", style=style
     )
 
-    @agent.agent.output_validator
-    def _applies(ctx: RunContext[Framework], plan: EditPlan) -> EditPlan:
+    @agent.output_check
+    def _applies(framework: Framework, plan: EditPlan, last_attempt: bool) -> EditPlan:
         # While re-asks remain, send a plan naming unknown ids back; the last answer is
         # accepted as it is, and the workflow applies what fits and records what it skipped.
-        if ctx.retry >= ctx.max_retries:
+        if last_attempt:
             return plan
         try:
-            apply_edits(ctx.deps, plan.operations)
+            apply_edits(framework, plan.operations)
         except EditError as exc:
             raise ModelRetry(f"The plan cannot be applied: {exc}. Use only existing ids.") from exc
         return plan

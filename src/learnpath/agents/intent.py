@@ -18,7 +18,6 @@ def build(
         model,
         IntentAnalysis,
         output_retries,
-        name="intent",
         tool="intent_analysis",
         style=style,
     )

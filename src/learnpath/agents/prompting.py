@@ -15,9 +15,10 @@ from string import Template
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
-from pydantic_ai import Agent, NativeOutput, ToolOutput
 from pydantic_ai.exceptions import AgentRunError
 
+from learnpath.agents import asking
+from learnpath.agents.asking import AnswerFormat, Check
 from learnpath.agents.team import ConceptBrief
 from learnpath.llm.context import render_context
 from learnpath.llm.errors import ModelCallError, error_for
@@ -136,27 +137,43 @@ TOOL_OUTPUT = OutputStyle()
 
 @dataclass
 class StructuredAgent(Generic[T]):
-    """A pydantic-ai agent with a typed output, its prompt template and its model's label."""
+    """An agent with a typed output, its prompt template, its model and its output check.
+
+    Each ``ask`` is one model request per attempt (``learnpath.agents.asking``), not an
+    ``Agent.run``: the output tool is built once, and an invalid answer is re-asked up to
+    ``output_retries`` times as pydantic-ai would re-ask it.
+    """
 
     prompt: str
-    agent: Agent[Any, T]
     model: GuardedModel
+    answer: AnswerFormat[T]
+    output_retries: int
+    check: Check[T] | None = None
+
+    def output_check(self, check: Check[T]) -> Check[T]:
+        """Register ``check`` (a decorator): it sees every valid answer and may re-ask it."""
+        self.check = check
+        return check
 
     async def ask(
         self, task: str, context: dict[str, Any], language: str, *, deps: Any = None
     ) -> T:
-        """Run the agent once; any failure that survives the retries is a ``ModelCallError``."""
+        """Ask the model; any failure that survives the retries is a ``ModelCallError``."""
         try:
-            result = await self.agent.run(
+            output = await asking.ask(
+                self.model,
+                self.answer,
                 user_prompt(task, context),
-                instructions=instructions(self.prompt, language),
+                instructions(self.prompt, language),
+                retries=self.output_retries,
                 deps=deps,
+                check=self.check,
             )
         except ModelCallError:
             raise
         except (AgentRunError, TimeoutError) as exc:
             raise error_for(exc, model=self.model.display_name, agent=self.model.agent) from exc
-        return without_nul(result.output)
+        return without_nul(output)
 
 
 def structured_agent(
@@ -165,7 +182,6 @@ def structured_agent(
     output_type: type[T],
     output_retries: int,
     *,
-    name: str,
     tool: str,
     style: OutputStyle = TOOL_OUTPUT,
 ) -> StructuredAgent[T]:
@@ -176,18 +192,5 @@ def structured_agent(
     server which answer is wanted; in ``native`` style ``tool`` names the JSON schema of the
     response format instead.
     """
-    strict = True if style.strict else None
-    output: ToolOutput[T] | NativeOutput[T] = (
-        NativeOutput(output_type, name=tool, strict=strict)
-        if style.mode == "native"
-        else ToolOutput(output_type, name=tool, strict=strict)
-    )
-    agent: Agent[Any, T] = Agent(
-        model,
-        output_type=output,
-        name=name,
-        retries={"output": output_retries},
-    )
-    # No tracing nobody asked for, even if a library turns it on for every agent.
-    agent.instrument = False
-    return StructuredAgent(prompt=prompt, agent=agent, model=model)
+    answer = asking.answer_format(output_type, tool, style.mode, style.strict)
+    return StructuredAgent(prompt=prompt, model=model, answer=answer, output_retries=output_retries)

@@ -55,9 +55,7 @@ class QuizAnswer(BaseModel):
 def build(
     model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
 ) -> StructuredAgent[QuizAnswer]:
-    return structured_agent(
-        "quiz", model, QuizAnswer, output_retries, name="quiz", tool="quiz", style=style
-    )
+    return structured_agent("quiz", model, QuizAnswer, output_retries, tool="quiz", style=style)
 
 
 async def write(agent: StructuredAgent[QuizAnswer], brief: ConceptBrief) -> Quiz:

@@ -41,7 +41,6 @@ def build(
         model,
         ResourceList,
         output_retries,
-        name="resources",
         tool="resource_list",
         style=style,
     )

@@ -18,7 +18,7 @@ def build(
     model: GuardedModel, output_retries: int, style: OutputStyle = TOOL_OUTPUT
 ) -> StructuredAgent[Tutorial]:
     return structured_agent(
-        "tutorial", model, Tutorial, output_retries, name="tutorial", tool="tutorial", style=style
+        "tutorial", model, Tutorial, output_retries, tool="tutorial", style=style
     )
 
 

@@ -35,7 +35,6 @@ def build(
         model,
         StructureReview,
         output_retries,
-        name="validator",
         tool="structure_review",
         style=style,
     )
