@@ -82,7 +82,8 @@ async def run(
             light, _ = await store.create_user("light")
             for n in range(backlog):
                 await store.submit_task(user_id=heavy.id, request={**REQUEST, "weeks": 8 + n % 40})
-            executor = make_executor(settings, store, make_workflow(settings, store))
+            workflow = make_workflow(settings, store)
+            executor = make_executor(settings, store, workflow)
             assert isinstance(executor, LocalExecutor)
             await executor.start()
             try:
@@ -97,6 +98,7 @@ async def run(
                 claimed_after = await claimed_jobs(store)
             finally:
                 await executor.stop()
+                await workflow.team.aclose()
         finally:
             await store.close()
     rate = (claimed_after - claimed_before) / elapsed if elapsed else 0.0

@@ -85,7 +85,8 @@ async def run(
                 ].id
                 for n in range(roadmaps)
             ]
-            executor = LocalExecutor(store, make_workflow(settings, store).run, poll_seconds=0.1)
+            workflow = make_workflow(settings, store)
+            executor = LocalExecutor(store, workflow.run, poll_seconds=0.1)
             window = process_limiter(settings.model_concurrency).provider(
                 f"openai@{server.base_url}/"
             )
@@ -96,6 +97,7 @@ async def run(
             wall = time.monotonic() - started
             sampler.cancel()
             statuses = [(await store.get_task(task_id)).status for task_id in ids]
+            await workflow.team.aclose()
         finally:
             await store.close()
         figures = summarise(

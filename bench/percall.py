@@ -300,6 +300,7 @@ async def measure_agents(
             profile_dir.mkdir(parents=True, exist_ok=True)
             profiler.dump_stats(profile_dir / f"{config}.prof")
         figures.layers = scaled_layers(figures, pstats.Stats(profiler))
+    await team.aclose()
     return figures
 
 
@@ -348,6 +349,7 @@ async def measure(
                 figures.layers = scaled_layers(figures, pstats.Stats(profiler))
                 if profiled[1] != figures.model_calls:
                     print(f"  ({config}: the profiled run made {profiled[1]} model calls)")
+            await workflow.team.aclose()
             return figures
         finally:
             await store.close()

@@ -35,7 +35,10 @@ async def open_runtime(
     migrate: bool = True,
     pool_size: int = 10,
 ) -> AsyncIterator[Runtime]:
-    """Open the store (migrating it to the newest schema), and start the background part."""
+    """Open the store (migrating it to the newest schema), and start the background part.
+
+    The runtime owns its team (``team``, or the one ``settings`` name): it is closed with it.
+    """
     store = open_store(settings, pool_size=pool_size)
     try:
         if migrate:
@@ -50,5 +53,6 @@ async def open_runtime(
         finally:
             if runtime.background is not None:
                 await runtime.background.stop()
+            await runtime.team.aclose()  # the runtime owns the team it runs
     finally:
         await store.close()

@@ -47,6 +47,9 @@ class SlowOfflineTeam:
     def generated_by(self) -> str:
         return self.inner.generated_by
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
     async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis:
         await asyncio.sleep(self.delay)
         return await self.inner.analyse_intent(request)

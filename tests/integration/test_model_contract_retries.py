@@ -28,7 +28,10 @@ async def test_output_retries_setting_is_the_number_of_re_asks(
     server.add_rule(Reply.invalid(), agent="intent", times=None)
     config = settings(model=server.model_setting, output_retries=retries)
     team = LLMTeam(config, today=lambda: TODAY, sleep=RecordingSleep())
-    with pytest.raises(ModelCallError) as caught:
-        await team.analyse_intent(REQUEST)
+    try:
+        with pytest.raises(ModelCallError) as caught:
+            await team.analyse_intent(REQUEST)
+    finally:
+        await team.aclose()
     assert caught.value.code == "model_output_invalid"
     assert server.requests_by_agent == {"intent": 1 + retries}

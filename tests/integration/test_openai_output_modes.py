@@ -40,7 +40,10 @@ async def test_each_output_mode_sends_what_the_api_documents(
             model=f"{fake.base_url}#gpt-4o-mini", output_mode=output_mode, strict_output=strict
         )
         team = LLMTeam(config, today=lambda: TODAY, sleep=RecordingSleep())
-        analysis = await team.analyse_intent(REQUEST)
+        try:
+            analysis = await team.analyse_intent(REQUEST)
+        finally:
+            await team.aclose()
         body = fake.requests[0]
     assert analysis.key_skills
     if output_mode == "tool":

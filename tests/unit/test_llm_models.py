@@ -10,6 +10,8 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from learnpath.agents.llm_team import LLMTeam
 from learnpath.llm.errors import ModelCallError
 from learnpath.llm.models import (
+    PROXY_VARIABLES,
+    build_remote_model,
     check_agent_models,
     model_for,
     parse_model_spec,
@@ -185,3 +187,34 @@ def test_different_endpoints_and_teams_get_their_own_clients() -> None:
     # A team runs on one event loop: another team never shares its client.
     other = second["tutorial"]
     assert isinstance(other, OpenAIChatModel) and other.client is not tutorial.client
+
+
+def _transport_of(model: object) -> object:
+    assert isinstance(model, OpenAIChatModel)
+    return model.client._client._transport
+
+
+@pytest.mark.parametrize("value", ["http://127.0.0.1:9/v1#tiny", "openai-chat:gpt-4o"])
+async def test_a_teams_openai_compatible_endpoints_talk_through_aiohttp(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    team = LLMTeam(settings(model=value, model_api_key="k"))
+    assert type(_transport_of(_models_of(team)["quiz"])).__name__ == "AiohttpTransport"
+    await team.aclose()
+
+
+async def test_behind_a_proxy_a_team_keeps_the_sdks_httpx_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    team = LLMTeam(settings(model="http://127.0.0.1:9/v1#tiny"))
+    assert type(_transport_of(_models_of(team)["quiz"])).__name__ != "AiohttpTransport"
+    await team.aclose()
+
+
+def test_a_model_built_outside_a_team_keeps_the_sdks_httpx_client() -> None:
+    """Nobody would close an aiohttp session opened for it (the tutor's model)."""
+    model = build_remote_model(parse_model_spec("http://127.0.0.1:9/v1#tiny"), "k")
+    assert type(_transport_of(model)).__name__ != "AiohttpTransport"

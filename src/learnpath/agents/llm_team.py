@@ -43,8 +43,10 @@ class LLMTeam:
     ) -> None:
         check_agent_models(settings)
         # One cache: agents on the same endpoint share one provider, so one HTTP client.
-        cache = ModelCache()
-        models = {name: model_for(settings, name, sleep=sleep, cache=cache) for name in AGENT_NAMES}
+        self._models = ModelCache(own_clients=True)
+        models = {
+            name: model_for(settings, name, sleep=sleep, cache=self._models) for name in AGENT_NAMES
+        }
         for name, model in models.items():
             model.agent = name  # usage is counted per agent
         retries = settings.output_retries  # 0 means the model is never re-asked
@@ -75,6 +77,9 @@ class LLMTeam:
         if not remote:
             return OFFLINE
         return " + ".join(remote + ([OFFLINE] if OFFLINE in self._labels else []))
+
+    async def aclose(self) -> None:
+        await self._models.aclose()
 
     async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis:
         return await intent.analyse(self._intent, request, self._today())

@@ -97,6 +97,10 @@ class AgentTeam(Protocol):
         """``offline`` for the offline model, else the model's name; shown with every result."""
         ...
 
+    async def aclose(self) -> None:
+        """Release what the team holds (its models' HTTP clients); called by its builder."""
+        ...
+
     async def analyse_intent(self, request: LearningRequest) -> IntentAnalysis: ...
 
     async def design_curriculum(

@@ -39,6 +39,7 @@ from learnpath.dispatch.runner import worker_identity
 from learnpath.settings import Settings
 from learnpath.store import Lease, Store, open_store
 from learnpath.store.migrate import upgrade
+from learnpath.workflow import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class WorkerLoop:
         self.owner = worker_identity("celery")
         self.store: Store | None = None
         self.core: WorkerCore | None = None
+        self.workflow: Workflow | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -157,6 +159,7 @@ class WorkerLoop:
             await store.close()
             raise
         self.store = store
+        self.workflow = workflow
         self.core = WorkerCore(
             store,
             workflow.run,
@@ -200,6 +203,8 @@ class WorkerLoop:
             await asyncio.gather(self._reconciler, return_exceptions=True)
         if self.core is not None:
             await self.core.drain()
+        if self.workflow is not None:  # the loop owns the team it runs
+            await self.workflow.team.aclose()
         if self.store is not None:
             await self.store.close()
-        self.core = self.store = None
+        self.core = self.store = self.workflow = None

@@ -20,11 +20,20 @@ its own model, e.g.
 A team's agents that name the same model share one pydantic-ai model, and agents on one
 provider share one provider object, hence one HTTP client and one connection pool
 (``ModelCache``); nothing is built per call.
+
+A team's OpenAI-compatible endpoints (a base URL, or the ``openai`` provider of the
+``openai:``, ``openai-chat:`` and ``openai-responses:`` model strings) talk HTTP through
+aiohttp, the OpenAI SDK's documented alternative transport (``DefaultAioHttpClient``), not
+httpx: with hundreds of requests in flight httpx's connection pool scans every connection
+for each request, and a worker spent 3x the CPU per call on it (bench/README.md). aiohttp
+does not read the ``HTTP(S)_PROXY`` variables, so when one is set the SDK's httpx client is
+used, which does. The team closes the clients it opened (``ModelCache.aclose``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -105,6 +114,17 @@ def check_agent_models(settings: Settings) -> None:
         )
 
 
+#: Proxy settings that httpx reads from the environment and aiohttp does not.
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+)
+
+
 class ModelCache:
     """The models one team builds: one per distinct spec, one provider per endpoint.
 
@@ -112,11 +132,17 @@ class ModelCache:
     connection pool (and keep-alive connections reused across agents). A cache belongs to
     one team: a team runs on one event loop, and a provider's client must not be shared by
     loops that run at the same time.
+
+    With ``own_clients``, OpenAI-compatible providers get an aiohttp client (see the module
+    docstring) that ``aclose`` closes; whoever builds such a cache must call it. Without,
+    providers keep the SDK's own httpx client.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, own_clients: bool = False) -> None:
         self._models: dict[tuple[ModelSpec, str | None], Model] = {}
         self._providers: dict[tuple[str, str | None], Provider[Any]] = {}
+        self._own_clients = own_clients
+        self._clients: list[Any] = []
 
     def model(self, spec: ModelSpec, api_key: str | None) -> Model:
         key = (spec, api_key)
@@ -136,6 +162,24 @@ class ModelCache:
             provider = self._providers[key] = build()
         return provider
 
+    def http_client(self) -> Any:
+        """The HTTP client for a new OpenAI-compatible provider: aiohttp's, owned by this
+        cache, or None (the SDK builds its httpx client) when the cache does not own its
+        clients or a proxy is configured."""
+        if not self._own_clients or any(os.environ.get(name) for name in PROXY_VARIABLES):
+            return None
+        from openai import DefaultAioHttpClient
+
+        client = DefaultAioHttpClient()
+        self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients this cache opened (their connections, their sessions)."""
+        clients, self._clients = self._clients, []
+        for client in clients:
+            await client.aclose()
+
 
 def build_remote_model(
     spec: ModelSpec, api_key: str | None, *, providers: ModelCache | None = None
@@ -152,7 +196,11 @@ def build_remote_model(
         base_url = spec.base_url
 
         def build() -> Provider[Any]:
-            return OpenAIProvider(base_url=base_url, api_key=api_key or "not-needed")
+            return OpenAIProvider(
+                base_url=base_url,
+                api_key=api_key or "not-needed",
+                http_client=cache.http_client(),
+            )
 
         provider = cache.provider(f"url:{base_url}", api_key, build)
         return OpenAIChatModel(spec.model, provider=provider)
@@ -174,12 +222,19 @@ def build_remote_model(
 
 
 def _provider_factory(api_key: str | None, cache: ModelCache) -> Any:
+    from pydantic_ai.providers.openai import OpenAIProvider
+
     def factory(name: str) -> Provider[Any]:
         def build() -> Provider[Any]:
-            if api_key is None:
-                return infer_provider(name)
             provider_class: Any = infer_provider_class(name)
-            result: Provider[Any] = provider_class(api_key=api_key)
+            if provider_class is OpenAIProvider:  # openai, openai-chat, openai-responses
+                result: Provider[Any] = provider_class(
+                    api_key=api_key, http_client=cache.http_client()
+                )
+            elif api_key is None:
+                result = infer_provider(name)
+            else:
+                result = provider_class(api_key=api_key)
             return result
 
         provider: Provider[Any] = cache.provider(f"provider:{name}", api_key, build)

@@ -43,6 +43,9 @@ class TinyTeam:
     def generated_by(self) -> str:
         return "tiny-test-team"
 
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
     async def _call(self, name: str, subject: object) -> None:
         self.calls[name] += 1
         if self.delay:
