@@ -10,6 +10,7 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from learnpath.agents.llm_team import LLMTeam
 from learnpath.llm.errors import ModelCallError
 from learnpath.llm.models import (
+    HTTP_CLIENT_LOGGERS,
     PROXY_VARIABLES,
     build_remote_model,
     check_agent_models,
@@ -218,3 +219,20 @@ def test_a_model_built_outside_a_team_keeps_the_sdks_httpx_client() -> None:
     """Nobody would close an aiohttp session opened for it (the tutor's model)."""
     model = build_remote_model(parse_model_spec("http://127.0.0.1:9/v1#tiny"), "k")
     assert type(_transport_of(model)).__name__ != "AiohttpTransport"
+
+
+def test_the_worker_keeps_the_http_clients_request_lines_out_of_its_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from learnpath.dispatch.celery_app import worker_app
+
+    caplog.set_level(logging.INFO)  # the worker's level
+    for name in HTTP_CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    assert logging.getLogger("httpx2").isEnabledFor(logging.INFO)
+    worker_app(settings(broker_url="redis://127.0.0.1:6379/15"))
+    assert all(
+        not logging.getLogger(name).isEnabledFor(logging.INFO) for name in HTTP_CLIENT_LOGGERS
+    )

@@ -69,6 +69,7 @@ def quiet_third_party() -> None:
 
 
 def setup_logging(verbose: bool) -> None:
+    from learnpath.llm.models import quiet_http_client_logs
     from learnpath.redact import install_redaction
 
     install_redaction()
@@ -76,3 +77,4 @@ def setup_logging(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    quiet_http_client_logs()

@@ -48,6 +48,7 @@ from learnpath.backoff import Backoff
 from learnpath.dispatch.broker import REDIS_TRANSPORT
 from learnpath.dispatch.runner import is_disconnect
 from learnpath.dispatch.worker_loop import Outcome, WorkerLoop
+from learnpath.llm.models import quiet_http_client_logs
 from learnpath.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def make_celery(settings: Settings) -> Celery:
 
 def worker_app(settings: Settings, *, team: AgentTeam | None = None) -> Celery:
     """The app a worker process runs: ``make_celery`` plus ``run_job`` and its loop host."""
+    quiet_http_client_logs()  # the worker logs at INFO; not a line per model request
     app = make_celery(settings)
     host = WorkerLoop(settings, team=team)
 

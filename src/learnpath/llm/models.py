@@ -33,6 +33,7 @@ used, which does. The team closes the clients it opened (``ModelCache.aclose``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,6 +113,21 @@ def check_agent_models(settings: Settings) -> None:
             f"LEARNPATH_AGENT_MODELS names unknown agents {', '.join(unknown)}; "
             f"known agents are {', '.join((*AGENT_NAMES, *OTHER_AGENT_NAMES))}"
         )
+
+
+#: The loggers of the HTTP clients under the model SDKs, which log every request at INFO.
+HTTP_CLIENT_LOGGERS = ("httpx", "httpx2")
+
+
+def quiet_http_client_logs() -> None:
+    """Keep the HTTP clients' line per request out of learnpath's INFO logs.
+
+    At hundreds of model calls a second those lines were most of a worker's log and a
+    measurable share of its CPU; the calls are counted in ``step_runs`` and the metrics,
+    and the guard logs every failed attempt.
+    """
+    for name in HTTP_CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 #: Proxy settings that httpx reads from the environment and aiohttp does not.
