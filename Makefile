@@ -50,6 +50,7 @@ bench: install
 	mkdir -p bench/results
 	$(BIN)/python bench/concurrency.py --n 100 --latency-ms 200 --json bench/results/concurrency.json
 	$(BIN)/python bench/percall.py --n 10 --json bench/results/percall.json
+	$(BIN)/python bench/transport.py --latency-ms 1000 --at-once 400 --rounds 5
 	$(BIN)/python bench/goodput.py --per-minute 1200 --roadmaps 20 --window 5 --json bench/results/goodput.json
 	$(BIN)/python bench/fairness.py --backlog 2000 --json bench/results/fairness.json
 	$(BIN)/python bench/intake.py --seconds 10 --baseline --json bench/results/intake.json
