@@ -17,6 +17,7 @@ from learnpath.domain.task import TERMINAL
 from learnpath.store.base import NotFound, StoreBase, Tx
 from learnpath.store.records import TokenRecord, UserRecord
 from learnpath.store.tables import api_tokens, quota_refusals, tasks, users, web_sessions
+from learnpath.store.tokencache import CachedToken
 
 # A token's last use is written at most once per this interval, so a busy client costs one
 # small write a minute rather than one per request.
@@ -62,6 +63,14 @@ _TOKEN_COLUMNS = (
     api_tokens.c.revoked_at,
     api_tokens.c.last_used_at,
 )
+
+
+def _expired(expires_at: dt.datetime) -> TokenRefused:
+    return TokenRefused(
+        "token_expired",
+        f"this token expired at {expires_at:%Y-%m-%d %H:%M} UTC; "
+        "ask for a new one (`learnpath token create USER`)",
+    )
 
 
 def _token(row: Any) -> TokenRecord:
@@ -215,13 +224,30 @@ class AccountQueries(StoreBase):
                 .values(revoked_at=tx.now)
             )
             await tx.conn.execute(delete(web_sessions).where(web_sessions.c.token_id == row.id))
+            await tx.announce_tokens()
         return await self.token(row.id)
 
-    async def authenticate(self, secret: str) -> Authenticated:
+    async def authenticate(self, secret: str, *, cached: bool = False) -> Authenticated:
         """The user and token a bearer secret stands for; raises ``TokenRefused``.
 
-        A use is recorded on the token at most once per ``LAST_USED_EVERY``.
+        With ``cached`` (API requests), a token accepted less than the token cache's TTL
+        ago is taken from ``store.tokencache`` without a database read; its expiry is still
+        checked against the clock. Without it (signing in to the web UI, the CLI) the
+        database is always asked. A use is recorded on the token at most once per
+        ``LAST_USED_EVERY``.
         """
+        token_hash = hash_secret(secret)
+        if cached and self.token_cache.enabled:
+            self._sync_token_cache()
+            now = self.clock()
+            hit = self.token_cache.get(token_hash, now)
+            if hit is not None:
+                if hit.expires_at is not None and hit.expires_at <= now:
+                    self.token_cache.drop(token_hash)
+                    raise _expired(hit.expires_at)
+                if self._use_is_due(hit.token_id, hit.last_used_at, now):
+                    await self._mark_used(hit.token_id)
+                return Authenticated(user=hit.user, token_id=hit.token_id)
         async with self.read() as conn:
             row = (
                 await conn.execute(
@@ -233,27 +259,48 @@ class AccountQueries(StoreBase):
                         api_tokens.c.last_used_at,
                     )
                     .join(users, users.c.id == api_tokens.c.user_id)
-                    .where(api_tokens.c.token_hash == hash_secret(secret))
+                    .where(api_tokens.c.token_hash == token_hash)
                 )
             ).first()
         now = self.clock()
         if row is None:
+            self.token_cache.drop(token_hash)
             raise TokenRefused("unauthenticated", "the bearer token is not valid")
         if row.revoked_at is not None:
+            self.token_cache.drop(token_hash)
             raise TokenRefused(
                 "token_revoked",
                 f"this token was revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC; "
                 "ask for a new one (`learnpath token create USER`)",
             )
         if row.expires_at is not None and row.expires_at <= now:
-            raise TokenRefused(
-                "token_expired",
-                f"this token expired at {row.expires_at:%Y-%m-%d %H:%M} UTC; "
-                "ask for a new one (`learnpath token create USER`)",
-            )
+            self.token_cache.drop(token_hash)
+            raise _expired(row.expires_at)
+        user = UserRecord.from_row(row)
+        self.token_cache.put(
+            token_hash,
+            CachedToken(
+                user=user,
+                token_id=row.token_id,
+                expires_at=row.expires_at,
+                last_used_at=row.last_used_at,
+                checked_at=now,
+            ),
+        )
         if self._use_is_due(row.token_id, row.last_used_at, now):
             await self._mark_used(row.token_id)
-        return Authenticated(user=UserRecord.from_row(row), token_id=row.token_id)
+        return Authenticated(user=user, token_id=row.token_id)
+
+    def _sync_token_cache(self) -> None:
+        """Forget the cached tokens when a revocation was announced since the last look:
+        by this store at its commit, or by another process through ``NOTIFY``."""
+        self.wakeups.start()  # no-op on SQLite and once listening
+        version = self.tokens_signal.version
+        if version != self._tokens_seen:
+            self.token_cache.clear()
+            self._tokens_seen = version
+
+    _tokens_seen = 0
 
     def _use_is_due(self, token_id: str, last_used: dt.datetime | None, now: dt.datetime) -> bool:
         """Whether this use should be written: the stored one is older than
@@ -293,6 +340,7 @@ class AccountQueries(StoreBase):
                 .where(users.c.id == user.id)
                 .values(max_active_tasks=max_active_tasks, submits_per_minute=submits_per_minute)
             )
+            await tx.announce_tokens()  # cached tokens carry the user's record
         return await self._user_named(user_name)
 
     async def create_session(self, auth: Authenticated, lifetime: dt.timedelta) -> str:

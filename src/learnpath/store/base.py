@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from learnpath.domain.events import EventType
 from learnpath.store.engine import Engines
 from learnpath.store.outage import OutageLog
-from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, Signal
+from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, TOKENS_CHANNEL, Signal
 from learnpath.store.tables import jobs, task_events, tasks
+from learnpath.store.tokencache import TokenCache
 from learnpath.store.wakeup import Wakeups
 
 
@@ -95,6 +96,8 @@ class Tx:
     postgres: bool
     jobs_queued: bool = False
     event_tasks: set[str] = field(default_factory=set)
+    #: A token was revoked or a user's record changed: cached tokens are forgotten on commit.
+    tokens_changed: bool = False
     #: In a fenced transaction: whether the job's task had its cancel asked for.
     cancel_requested: bool = False
 
@@ -131,15 +134,30 @@ class Tx:
                 created_at=self.now,
             )
         )
-        self.event_tasks.add(task_id)
-        if self.postgres:
-            await self.conn.execute(select(func.pg_notify(EVENTS_CHANNEL, task_id)))
+        await self.announce_events(task_id)
+
+    async def announce_events(self, *task_ids: str) -> None:
+        """Wake event followers once this transaction commits: one ``NOTIFY`` per
+        transaction is enough, as a listener only learns "look again" from it."""
+        first = not self.event_tasks
+        self.event_tasks.update(task_ids)
+        if self.postgres and first and self.event_tasks:
+            await self.conn.execute(select(func.pg_notify(EVENTS_CHANNEL, "")))
 
     async def announce_job(self) -> None:
-        """Wake workers once this transaction commits (NOTIFY is delivered only on commit)."""
+        """Wake workers once this transaction commits (NOTIFY is delivered only on commit);
+        one ``NOTIFY`` per transaction, however many jobs it queues."""
+        first = not self.jobs_queued
         self.jobs_queued = True
-        if self.postgres:
+        if self.postgres and first:
             await self.conn.execute(select(func.pg_notify(JOBS_CHANNEL, "")))
+
+    async def announce_tokens(self) -> None:
+        """Make every store forget its cached tokens once this transaction commits."""
+        first = not self.tokens_changed
+        self.tokens_changed = True
+        if self.postgres and first:
+            await self.conn.execute(select(func.pg_notify(TOKENS_CHANNEL, "")))
 
 
 class StoreBase:
@@ -153,6 +171,7 @@ class StoreBase:
         max_attempts: int = 3,
         crash_loop_limit: int = 5,
         clock: Callable[[], dt.datetime] = utcnow,
+        token_cache_seconds: float = 0.0,
     ) -> None:
         self.engines = engines
         self.lease_seconds = lease_seconds
@@ -161,14 +180,19 @@ class StoreBase:
         self.clock = clock
         self.jobs_signal = Signal()
         self.events_signal = Signal()
+        self.tokens_signal = Signal()
         # The store owns its wake-ups: the first wait on either signal starts them.
-        self.wakeups = Wakeups(engines, jobs=self.jobs_signal, events=self.events_signal)
+        self.wakeups = Wakeups(
+            engines, jobs=self.jobs_signal, events=self.events_signal, tokens=self.tokens_signal
+        )
         self.jobs_signal.before_wait = self.wakeups.start
         self.events_signal.before_wait = self.wakeups.start
         self.outage = OutageLog()  # callers report failures; any round trip that works ends it
         # When this process last wrote each token's last use: a burst of requests with one
         # token (hundreds at once) costs one write, not one write attempt each.
         self.token_uses: dict[str, dt.datetime] = {}
+        # Tokens accepted lately (``store.tokencache``); off unless the settings turn it on.
+        self.token_cache = TokenCache(token_cache_seconds)
 
     async def close(self) -> None:
         await self.wakeups.close()
@@ -188,6 +212,8 @@ class StoreBase:
             self.jobs_signal.notify()
         if tx.event_tasks:
             self.events_signal.notify()
+        if tx.tokens_changed:
+            self.tokens_signal.notify()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
