@@ -111,14 +111,65 @@ async def submit_quota_refusal(
     On PostgreSQL the user's row is locked first, so concurrent submits of one user take
     turns here; SQLite's writer already holds the database's write lock.
     """
-    user = (
+    quota = (await lock_quotas(tx, {user_id: (defaults, 1)}))[user_id]
+    refusal = quota.refusal(tx.now)
+    if refusal is not None:
+        await count_refusals(tx, user_id, refusal.limit, 1)
+    return refusal
+
+
+@dataclass
+class UserQuota:
+    """One user's submit limits and usage, read with the user's row locked, for the
+    ``members`` submits of one transaction: each accepted one counts against the next.
+
+    ``recent`` holds the creation times of the user's submits in the last ``WINDOW``,
+    newest first, from position ``offset`` on: the only ones any of the members can need.
+    """
+
+    limits: SubmitLimits
+    active: int
+    recent: list[dt.datetime]
+    offset: int
+    accepted: int = 0
+
+    def refusal(self, now: dt.datetime) -> QuotaExceeded | None:
+        """Why the next submit is refused, counting those accepted before it here."""
+        # The ``per_minute``-th newest submit: one of those accepted here (made ``now``),
+        # or an earlier one.
+        position = self.limits.per_minute - 1 - self.accepted
+        oldest_counted: dt.datetime | None = now
+        if position >= 0:
+            index = position - self.offset
+            assert index >= 0, "more members than the quota was read for"
+            oldest_counted = self.recent[index] if index < len(self.recent) else None
+        return submit_refusal(self.limits, self.active + self.accepted, oldest_counted, now)
+
+
+async def lock_quotas(tx: Tx, wanted: dict[str, tuple[SubmitLimits, int]]) -> dict[str, UserQuota]:
+    """Lock the users' rows (in id order, so two transactions cannot deadlock) and read
+    each one's usage: ``wanted`` maps a user to the settings' limits and how many submits
+    of theirs the transaction holds."""
+    rows = (
         await tx.conn.execute(
-            select(users.c.max_active_tasks, users.c.submits_per_minute)
-            .where(users.c.id == user_id)
+            select(users.c.id, users.c.max_active_tasks, users.c.submits_per_minute)
+            .where(users.c.id.in_(sorted(wanted)))
+            .order_by(users.c.id)
             .with_for_update()
         )
-    ).one()
-    limits = defaults.for_user(user.max_active_tasks, user.submits_per_minute)
+    ).all()
+    quotas: dict[str, UserQuota] = {}
+    for row in rows:
+        defaults, members = wanted[row.id]
+        limits = defaults.for_user(row.max_active_tasks, row.submits_per_minute)
+        quotas[row.id] = await _usage(tx, row.id, limits, members)
+    missing = set(wanted) - set(quotas)
+    if missing:
+        raise NotFound(f"no user {min(missing)}")
+    return quotas
+
+
+async def _usage(tx: Tx, user_id: str, limits: SubmitLimits, members: int) -> UserQuota:
     # Both reads stop at the limit, so a user with a long history costs no more than one
     # near their limits.
     unfinished = (
@@ -128,30 +179,35 @@ async def submit_quota_refusal(
         .subquery()
     )
     active = (await tx.conn.execute(select(func.count()).select_from(unfinished))).scalar_one()
-    oldest_counted = (
+    # With ``k`` submits accepted before it here, a member needs the
+    # (per_minute - k)-th newest earlier submit: positions per_minute - members .. per_minute - 1.
+    offset = max(0, limits.per_minute - members)
+    recent = (
         await tx.conn.execute(
             select(tasks.c.created_at)
             .where(tasks.c.user_id == user_id, tasks.c.created_at > tx.now - WINDOW)
             .order_by(tasks.c.created_at.desc())
-            .offset(limits.per_minute - 1)
-            .limit(1)
+            .offset(offset)
+            .limit(min(members, limits.per_minute))
         )
-    ).scalar_one_or_none()
-    refusal = submit_refusal(limits, int(active), oldest_counted, tx.now)
-    if refusal is not None:
-        key = (quota_refusals.c.user_id == user_id) & (quota_refusals.c.limit_name == refusal.limit)
-        counted = await tx.conn.execute(
-            update(quota_refusals)
-            .where(key)
-            .values(refusals=quota_refusals.c.refusals + 1, last_at=tx.now)
-        )
-        if counted.rowcount == 0:
-            await tx.conn.execute(
-                quota_refusals.insert().values(
-                    user_id=user_id, limit_name=refusal.limit, refusals=1, last_at=tx.now
-                )
+    ).scalars()
+    return UserQuota(limits=limits, active=int(active), recent=list(recent), offset=offset)
+
+
+async def count_refusals(tx: Tx, user_id: str, limit: str, refusals: int) -> None:
+    """Count ``refusals`` more submits of the user refused by ``limit``."""
+    key = (quota_refusals.c.user_id == user_id) & (quota_refusals.c.limit_name == limit)
+    counted = await tx.conn.execute(
+        update(quota_refusals)
+        .where(key)
+        .values(refusals=quota_refusals.c.refusals + refusals, last_at=tx.now)
+    )
+    if counted.rowcount == 0:
+        await tx.conn.execute(
+            quota_refusals.insert().values(
+                user_id=user_id, limit_name=limit, refusals=refusals, last_at=tx.now
             )
-    return refusal
+        )
 
 
 class AccountQueries(StoreBase):
