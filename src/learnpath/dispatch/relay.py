@@ -28,6 +28,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.backoff import Backoff
 from learnpath.dispatch.celery_app import TASK_NAME, make_celery
@@ -89,12 +90,14 @@ class Relay:
 
         Raises the broker's error when it cannot be reached (after marking what was sent).
         """
-        async with self._lock, self._exclusive() as ours:
+        async with self._lock, self._exclusive() as (ours, conn):
             if not ours:
                 return 0
             sent_total = 0
             while True:
-                ids = await self.store.unpublished_jobs(limit=BATCH)
+                # On PostgreSQL the read shares the publish lock's connection: one
+                # connection per round, not two.
+                ids = await self.store.unpublished_jobs(limit=BATCH, conn=conn)
                 if not ids:
                     break
                 sent, error = await asyncio.get_running_loop().run_in_executor(
@@ -127,14 +130,15 @@ class Relay:
         return sent, None
 
     @asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[bool]:
-        """On PostgreSQL, one relay publishes at a time (the others will see new jobs too)."""
+    async def _exclusive(self) -> AsyncIterator[tuple[bool, AsyncConnection | None]]:
+        """On PostgreSQL, one relay publishes at a time (the others will see new jobs too);
+        whether this one may, and the connection that holds the lock (None on SQLite)."""
         if not self.store.is_postgres:
-            yield True
+            yield True, None
             return
         async with self.store.engines.writer.connect() as conn, conn.begin():
             got = await conn.scalar(text(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK})"))
-            yield bool(got)
+            yield bool(got), conn
 
     async def _loop(self) -> None:
         failures = 0

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.domain.content import ContentStatus
 from learnpath.domain.events import EventType
@@ -549,15 +550,21 @@ class QueueQueries(StoreBase):
                 await tx.announce_job()
             return int(result.rowcount)
 
-    async def unpublished_jobs(self, limit: int = 100) -> list[int]:
-        async with self.read() as conn:
-            rows = await conn.execute(
-                select(jobs.c.id)
-                .where(jobs.c.state == "queued", jobs.c.published_at.is_(None))
-                .order_by(jobs.c.fair_rank, jobs.c.id)
-                .limit(limit)
-            )
-            return [int(r.id) for r in rows]
+    async def unpublished_jobs(
+        self, limit: int = 100, *, conn: AsyncConnection | None = None
+    ) -> list[int]:
+        """Queued jobs not yet sent to the broker, in claim order; read on ``conn`` when
+        the caller already holds one (the relay: its publish lock's), else on a new one."""
+        query = (
+            select(jobs.c.id)
+            .where(jobs.c.state == "queued", jobs.c.published_at.is_(None))
+            .order_by(jobs.c.fair_rank, jobs.c.id)
+            .limit(limit)
+        )
+        if conn is not None:
+            return [int(r.id) for r in await conn.execute(query)]
+        async with self.read() as own:
+            return [int(r.id) for r in await own.execute(query)]
 
     async def mark_published(self, job_ids: list[int]) -> None:
         if not job_ids:
