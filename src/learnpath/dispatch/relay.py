@@ -90,21 +90,10 @@ class Relay:
 
         Raises the broker's error when it cannot be reached (after marking what was sent).
         """
-        async with self._lock, self._exclusive() as (ours, conn):
-            if not ours:
-                return 0
+        async with self._lock:
             sent_total = 0
             while True:
-                # On PostgreSQL the read shares the publish lock's connection: one
-                # connection per round, not two.
-                ids = await self.store.unpublished_jobs(limit=BATCH, conn=conn)
-                if not ids:
-                    break
-                sent, error = await asyncio.get_running_loop().run_in_executor(
-                    self._sender, self._send, ids
-                )
-                if sent:
-                    await self._mark_published(sent)
+                ids, sent, error = await self._publish_batch()
                 sent_total += len(sent)
                 if error is not None:
                     raise error
@@ -115,8 +104,28 @@ class Relay:
                 log.debug("relay: published %d job(s)", sent_total)
             return sent_total
 
-    async def _mark_published(self, job_ids: list[int]) -> None:
-        await self.store.mark_published(job_ids)
+    async def _publish_batch(self) -> tuple[list[int], list[int], Exception | None]:
+        """One round: read up to ``BATCH`` unpublished jobs, send them, mark those sent.
+
+        On PostgreSQL the round is one transaction on one connection, the one holding the
+        publish lock: the marks commit with it, right after the sends, so a job row is
+        held only for that moment. Returns the ids read, those sent and the broker's error.
+        """
+        async with self._exclusive() as (ours, conn):
+            if not ours:
+                return [], [], None
+            ids = await self.store.unpublished_jobs(limit=BATCH, conn=conn)
+            if not ids:
+                return [], [], None
+            sent, error = await asyncio.get_running_loop().run_in_executor(
+                self._sender, self._send, ids
+            )
+            if sent:
+                await self._mark_published(sent, conn)
+        return ids, sent, error
+
+    async def _mark_published(self, job_ids: list[int], conn: AsyncConnection | None) -> None:
+        await self.store.mark_published(job_ids, conn=conn)
 
     def _send(self, job_ids: list[int]) -> tuple[list[int], Exception | None]:
         """In the sender thread: publish in order; stop at the first broker error."""

@@ -566,17 +566,23 @@ class QueueQueries(StoreBase):
         async with self.read() as own:
             return [int(r.id) for r in await own.execute(query)]
 
-    async def mark_published(self, job_ids: list[int]) -> None:
+    async def mark_published(
+        self, job_ids: list[int], *, conn: AsyncConnection | None = None
+    ) -> None:
+        """Record that these jobs were sent to the broker: in the caller's transaction on
+        ``conn`` (the relay's, holding its publish lock), else in one of its own."""
         if not job_ids:
             return
+        marked = (
+            update(jobs)
+            .where(jobs.c.id.in_(job_ids), jobs.c.state == "queued", jobs.c.published_at.is_(None))
+            .values(published_at=self.clock())
+        )
+        if conn is not None:
+            await conn.execute(marked)
+            return
         async with self.write() as tx:
-            await tx.conn.execute(
-                update(jobs)
-                .where(
-                    jobs.c.id.in_(job_ids), jobs.c.state == "queued", jobs.c.published_at.is_(None)
-                )
-                .values(published_at=tx.now)
-            )
+            await tx.conn.execute(marked.values(published_at=tx.now))
 
     async def crash_streak(self, job_id: int) -> int | None:
         """How many times in a row the job's worker died with no progress (None: no job)."""
