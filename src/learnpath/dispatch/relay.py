@@ -128,14 +128,21 @@ class Relay:
         await self.store.mark_published(job_ids, conn=conn)
 
     def _send(self, job_ids: list[int]) -> tuple[list[int], Exception | None]:
-        """In the sender thread: publish in order; stop at the first broker error."""
+        """In the sender thread: publish in order; stop at the first broker error.
+
+        One producer (and its broker connection) serves the whole round rather than one
+        taken from the pool per message.
+        """
         sent: list[int] = []
-        for job_id in job_ids:
-            try:
-                self.app.send_task(TASK_NAME, args=[job_id], task_id=str(job_id))
-            except Exception as exc:
-                return sent, exc
-            sent.append(job_id)
+        try:
+            with self.app.producer_or_acquire() as producer:
+                for job_id in job_ids:
+                    self.app.send_task(
+                        TASK_NAME, args=[job_id], task_id=str(job_id), producer=producer
+                    )
+                    sent.append(job_id)
+        except Exception as exc:
+            return sent, exc
         return sent, None
 
     @asynccontextmanager
