@@ -161,3 +161,17 @@ async def test_a_batch_of_any_size_wakes_the_workers(store: Store, size: int) ->
     await submit_many(store, user.id, size, limits=None)
     assert store.jobs_signal.version > jobs_seen
     assert store.events_signal.version > events_seen
+
+
+async def test_a_submit_for_an_unknown_user_with_limits_fails_alone(store: Store) -> None:
+    user, _ = await store.create_user("ada")
+    limits = SubmitLimits(max_active=5, per_minute=100)
+    batch = [
+        Submission(user.id, {"goal": "Learn Go"}, None, limits),
+        Submission("no-such-user", REQUEST, None, limits),
+        Submission(user.id, {"goal": "Learn C"}, None, limits),
+    ]
+    first, broken, last = await store._write_submissions(batch)
+    assert isinstance(first, tuple) and isinstance(last, tuple)
+    assert isinstance(broken, Exception)
+    await assert_each_task_has_its_job_and_first_event(store, user.id, 2)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.domain.content import ContentStatus
@@ -33,6 +33,7 @@ from learnpath.store.accounts import count_refusals, lock_quotas, submit_quota_r
 from learnpath.store.base import Lease, LeaseLost, StoreBase, Tx, held
 from learnpath.store.fairness import next_fair_ranks
 from learnpath.store.intake import GroupCommit
+from learnpath.store.outage import is_database_outage
 from learnpath.store.records import JobRecord, TaskRecord
 from learnpath.store.tables import concept_content, jobs, step_runs, task_events, tasks
 from learnpath.store.transitions import Finish, Requeue, fail, insert_job, move
@@ -164,20 +165,27 @@ class QueueQueries(StoreBase):
     async def _write_submissions(
         self, batch: list[Submission]
     ) -> list[tuple[TaskRecord, bool] | BaseException]:
-        """Write a batch of submits together; one by one when that is refused (a key a
-        concurrent request just used, a row the database will not take), so a bad submit
-        fails alone."""
-        if len(batch) > 1 and _batchable(batch):
+        """Write a batch of submits together; one by one when that fails for any reason but
+        a database outage (a key a concurrent request just used, a row the database will not
+        take), so a bad submit fails alone."""
+        if len(batch) == 1:
+            return [await _outcome(self._submit_one(batch[0], recheck=False))]
+        if _batchable(batch):
             try:
                 return await self._submit_together(batch)
-            except (IntegrityError, DataError):
-                log.debug("a batch of %d submits is written one by one", len(batch))
+            except Exception as exc:
+                if is_database_outage(exc):
+                    raise  # every submit gets the outage (503); one by one would not help
+                log.debug("a batch of %d submits is written one by one: %r", len(batch), exc)
         return [await _outcome(self._submit_one(submission)) for submission in batch]
 
-    async def _submit_one(self, submission: Submission) -> tuple[TaskRecord, bool]:
-        """One submit in its own transaction (what a batch of one is)."""
+    async def _submit_one(
+        self, submission: Submission, *, recheck: bool = True
+    ) -> tuple[TaskRecord, bool]:
+        """One submit in its own transaction (what a batch of one is). ``recheck`` looks
+        for its idempotency key again (``submit_task`` looked before it waited)."""
         user_id, key = submission.user_id, submission.idempotency_key
-        if key is not None:
+        if key is not None and recheck:
             existing = await self._task_by_key(user_id, key)
             if existing is not None:
                 return existing, False
