@@ -189,14 +189,15 @@ class QueueQueries(StoreBase):
             existing = await self._task_by_key(user_id, key)
             if existing is not None:
                 return existing, False
-        task_id = str(uuid.uuid4())
         refusal = record = None
         try:
             async with self.write() as tx:
                 if submission.limits is not None:
                     refusal = await submit_quota_refusal(tx, user_id, submission.limits)
                 if refusal is None:
-                    record = await self._insert_task(tx, task_id, user_id, submission.request, key)
+                    record = await self._insert_task(
+                        tx, submission.task_id, user_id, submission.request, key
+                    )
         except IntegrityError as exc:
             return await self._task_of_key(user_id, key, exc), False
         if refusal is not None:
