@@ -137,27 +137,33 @@ class Tx:
         await self.announce_events(task_id)
 
     async def announce_events(self, *task_ids: str) -> None:
-        """Wake event followers once this transaction commits: one ``NOTIFY`` per
-        transaction is enough, as a listener only learns "look again" from it."""
-        first = not self.event_tasks
+        """Wake event followers once this transaction commits."""
         self.event_tasks.update(task_ids)
-        if self.postgres and first and self.event_tasks:
-            await self.conn.execute(select(func.pg_notify(EVENTS_CHANNEL, "")))
 
     async def announce_job(self) -> None:
-        """Wake workers once this transaction commits (NOTIFY is delivered only on commit);
-        one ``NOTIFY`` per transaction, however many jobs it queues."""
-        first = not self.jobs_queued
+        """Wake workers once this transaction commits."""
         self.jobs_queued = True
-        if self.postgres and first:
-            await self.conn.execute(select(func.pg_notify(JOBS_CHANNEL, "")))
 
     async def announce_tokens(self) -> None:
         """Make every store forget its cached tokens once this transaction commits."""
-        first = not self.tokens_changed
         self.tokens_changed = True
-        if self.postgres and first:
-            await self.conn.execute(select(func.pg_notify(TOKENS_CHANNEL, "")))
+
+    async def send_notifies(self) -> None:
+        """On PostgreSQL, the transaction's ``NOTIFY``s, as its last statement before the
+        commit (delivered only if it commits): one statement, one notification per
+        channel however many jobs or events it wrote, as a listener only learns "look
+        again" from it."""
+        channels = [
+            channel
+            for channel, wanted in (
+                (JOBS_CHANNEL, self.jobs_queued),
+                (EVENTS_CHANNEL, bool(self.event_tasks)),
+                (TOKENS_CHANNEL, self.tokens_changed),
+            )
+            if wanted
+        ]
+        if self.postgres and channels:
+            await self.conn.execute(select(*(func.pg_notify(c, "") for c in channels)))
 
 
 class StoreBase:
@@ -207,6 +213,7 @@ class StoreBase:
         async with self.engines.writer.begin() as conn:
             tx = Tx(conn=conn, now=self.clock(), postgres=self.is_postgres)
             yield tx
+            await tx.send_notifies()
         self.outage.succeeded()
         if tx.jobs_queued:
             self.jobs_signal.notify()
