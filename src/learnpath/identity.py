@@ -17,13 +17,17 @@ def usable_secret(token: str | None) -> str | None:
     return token
 
 
-async def authenticate(store: Store, token: str) -> Authenticated:
+async def authenticate(store: Store, token: str, *, cached: bool = False) -> Authenticated:
     """The user and token behind a bearer token; raises ``TokenRefused`` (unknown, revoked
-    or expired) with a code and a message that says what to do."""
+    or expired) with a code and a message that says what to do.
+
+    ``cached`` lets a token accepted a moment ago skip the database (``store.tokencache``:
+    revocations elsewhere are seen within ``LEARNPATH_TOKEN_CACHE_SECONDS``); signing in
+    always asks the database."""
     secret = usable_secret(token)
     if not secret:
         raise TokenRefused("unauthenticated", "the bearer token is not valid")
-    return await store.authenticate(secret)
+    return await store.authenticate(secret, cached=cached)
 
 
 async def resolve_user(store: Store, settings: Settings, token: str | None) -> UserRecord:
@@ -35,4 +39,4 @@ async def resolve_user(store: Store, settings: Settings, token: str | None) -> U
         return await store.local_user()
     if not token:
         raise TokenRefused("unauthenticated", "a valid bearer token is required")
-    return (await authenticate(store, token)).user
+    return (await authenticate(store, token, cached=True)).user

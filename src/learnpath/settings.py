@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     user_max_active_tasks: int = Field(default=20, ge=1, le=1_000_000)
     user_submits_per_minute: int = Field(default=10, ge=1, le=1_000_000)
     session_days: float = Field(default=14.0, gt=0, le=365)
+    # How long an API server trusts a token it accepted before asking the database again
+    # (``store.tokencache``); 0 asks on every request.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
     # HTTP
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

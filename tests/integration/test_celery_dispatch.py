@@ -109,7 +109,7 @@ async def test_relay_crash_between_publish_and_mark_runs_the_job_once(
     celery_store: Store, workers: WorkerGroup, postgres_url: str, redis_broker: str, tmp_path: Path
 ) -> None:
     class CrashingRelay(Relay):
-        async def _mark_published(self, job_ids: list[int]) -> None:
+        async def _mark_published(self, job_ids: list[int], conn: Any) -> None:
             raise RuntimeError("relay died after publishing")
 
     settings = celery_settings(postgres_url, redis_broker, tmp_path)

@@ -1,6 +1,8 @@
 """The dependencies every route uses, as ``Annotated`` aliases.
 
 Identity comes only from the bearer token (``identity.resolve_user``), never from a body.
+Every dependency is ``async def``, even those that do not await: FastAPI runs a plain
+``def`` dependency in a worker thread, a thread hop per dependency per request.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -34,11 +36,11 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_store(runtime: RuntimeDep) -> Store:
+async def get_store(runtime: RuntimeDep) -> Store:
     return runtime.store
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 

@@ -28,6 +28,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.backoff import Backoff
 from learnpath.dispatch.celery_app import TASK_NAME, make_celery
@@ -89,19 +90,10 @@ class Relay:
 
         Raises the broker's error when it cannot be reached (after marking what was sent).
         """
-        async with self._lock, self._exclusive() as ours:
-            if not ours:
-                return 0
+        async with self._lock:
             sent_total = 0
             while True:
-                ids = await self.store.unpublished_jobs(limit=BATCH)
-                if not ids:
-                    break
-                sent, error = await asyncio.get_running_loop().run_in_executor(
-                    self._sender, self._send, ids
-                )
-                if sent:
-                    await self._mark_published(sent)
+                ids, sent, error = await self._publish_batch()
                 sent_total += len(sent)
                 if error is not None:
                     raise error
@@ -112,29 +104,57 @@ class Relay:
                 log.debug("relay: published %d job(s)", sent_total)
             return sent_total
 
-    async def _mark_published(self, job_ids: list[int]) -> None:
-        await self.store.mark_published(job_ids)
+    async def _publish_batch(self) -> tuple[list[int], list[int], Exception | None]:
+        """One round: read up to ``BATCH`` unpublished jobs, send them, mark those sent.
+
+        On PostgreSQL the round is one transaction on one connection, the one holding the
+        publish lock: the marks commit with it, right after the sends, so a job row is
+        held only for that moment. Returns the ids read, those sent and the broker's error.
+        """
+        async with self._exclusive() as (ours, conn):
+            if not ours:
+                return [], [], None
+            ids = await self.store.unpublished_jobs(limit=BATCH, conn=conn)
+            if not ids:
+                return [], [], None
+            sent, error = await asyncio.get_running_loop().run_in_executor(
+                self._sender, self._send, ids
+            )
+            if sent:
+                await self._mark_published(sent, conn)
+        return ids, sent, error
+
+    async def _mark_published(self, job_ids: list[int], conn: AsyncConnection | None) -> None:
+        await self.store.mark_published(job_ids, conn=conn)
 
     def _send(self, job_ids: list[int]) -> tuple[list[int], Exception | None]:
-        """In the sender thread: publish in order; stop at the first broker error."""
+        """In the sender thread: publish in order; stop at the first broker error.
+
+        One producer (and its broker connection) serves the whole round rather than one
+        taken from the pool per message.
+        """
         sent: list[int] = []
-        for job_id in job_ids:
-            try:
-                self.app.send_task(TASK_NAME, args=[job_id], task_id=str(job_id))
-            except Exception as exc:
-                return sent, exc
-            sent.append(job_id)
+        try:
+            with self.app.producer_or_acquire() as producer:
+                for job_id in job_ids:
+                    self.app.send_task(
+                        TASK_NAME, args=[job_id], task_id=str(job_id), producer=producer
+                    )
+                    sent.append(job_id)
+        except Exception as exc:
+            return sent, exc
         return sent, None
 
     @asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[bool]:
-        """On PostgreSQL, one relay publishes at a time (the others will see new jobs too)."""
+    async def _exclusive(self) -> AsyncIterator[tuple[bool, AsyncConnection | None]]:
+        """On PostgreSQL, one relay publishes at a time (the others will see new jobs too);
+        whether this one may, and the connection that holds the lock (None on SQLite)."""
         if not self.store.is_postgres:
-            yield True
+            yield True, None
             return
         async with self.store.engines.writer.connect() as conn, conn.begin():
             got = await conn.scalar(text(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK})"))
-            yield bool(got)
+            yield bool(got), conn
 
     async def _loop(self) -> None:
         failures = 0

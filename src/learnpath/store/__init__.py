@@ -40,6 +40,7 @@ def open_store(settings: Settings, *, pool_size: int = 10) -> Store:
         lease_seconds=settings.lease_seconds,
         max_attempts=settings.max_attempts,
         crash_loop_limit=settings.crash_loop_limit,
+        token_cache_seconds=settings.token_cache_seconds,
     )
 
 

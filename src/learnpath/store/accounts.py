@@ -17,6 +17,7 @@ from learnpath.domain.task import TERMINAL
 from learnpath.store.base import NotFound, StoreBase, Tx
 from learnpath.store.records import TokenRecord, UserRecord
 from learnpath.store.tables import api_tokens, quota_refusals, tasks, users, web_sessions
+from learnpath.store.tokencache import CachedToken
 
 # A token's last use is written at most once per this interval, so a busy client costs one
 # small write a minute rather than one per request.
@@ -64,6 +65,14 @@ _TOKEN_COLUMNS = (
 )
 
 
+def _expired(expires_at: dt.datetime) -> TokenRefused:
+    return TokenRefused(
+        "token_expired",
+        f"this token expired at {expires_at:%Y-%m-%d %H:%M} UTC; "
+        "ask for a new one (`learnpath token create USER`)",
+    )
+
+
 def _token(row: Any) -> TokenRecord:
     return TokenRecord.from_row(row)
 
@@ -102,14 +111,65 @@ async def submit_quota_refusal(
     On PostgreSQL the user's row is locked first, so concurrent submits of one user take
     turns here; SQLite's writer already holds the database's write lock.
     """
-    user = (
+    quota = (await lock_quotas(tx, {user_id: (defaults, 1)}))[user_id]
+    refusal = quota.refusal(tx.now)
+    if refusal is not None:
+        await count_refusals(tx, user_id, refusal.limit, 1)
+    return refusal
+
+
+@dataclass
+class UserQuota:
+    """One user's submit limits and usage, read with the user's row locked, for the
+    ``members`` submits of one transaction: each accepted one counts against the next.
+
+    ``recent`` holds the creation times of the user's submits in the last ``WINDOW``,
+    newest first, from position ``offset`` on: the only ones any of the members can need.
+    """
+
+    limits: SubmitLimits
+    active: int
+    recent: list[dt.datetime]
+    offset: int
+    accepted: int = 0
+
+    def refusal(self, now: dt.datetime) -> QuotaExceeded | None:
+        """Why the next submit is refused, counting those accepted before it here."""
+        # The ``per_minute``-th newest submit: one of those accepted here (made ``now``),
+        # or an earlier one.
+        position = self.limits.per_minute - 1 - self.accepted
+        oldest_counted: dt.datetime | None = now
+        if position >= 0:
+            index = position - self.offset
+            assert index >= 0, "more members than the quota was read for"
+            oldest_counted = self.recent[index] if index < len(self.recent) else None
+        return submit_refusal(self.limits, self.active + self.accepted, oldest_counted, now)
+
+
+async def lock_quotas(tx: Tx, wanted: dict[str, tuple[SubmitLimits, int]]) -> dict[str, UserQuota]:
+    """Lock the users' rows (in id order, so two transactions cannot deadlock) and read
+    each one's usage: ``wanted`` maps a user to the settings' limits and how many submits
+    of theirs the transaction holds."""
+    rows = (
         await tx.conn.execute(
-            select(users.c.max_active_tasks, users.c.submits_per_minute)
-            .where(users.c.id == user_id)
+            select(users.c.id, users.c.max_active_tasks, users.c.submits_per_minute)
+            .where(users.c.id.in_(sorted(wanted)))
+            .order_by(users.c.id)
             .with_for_update()
         )
-    ).one()
-    limits = defaults.for_user(user.max_active_tasks, user.submits_per_minute)
+    ).all()
+    quotas: dict[str, UserQuota] = {}
+    for row in rows:
+        defaults, members = wanted[row.id]
+        limits = defaults.for_user(row.max_active_tasks, row.submits_per_minute)
+        quotas[row.id] = await _usage(tx, row.id, limits, members)
+    missing = set(wanted) - set(quotas)
+    if missing:
+        raise NotFound(f"no user {min(missing)}")
+    return quotas
+
+
+async def _usage(tx: Tx, user_id: str, limits: SubmitLimits, members: int) -> UserQuota:
     # Both reads stop at the limit, so a user with a long history costs no more than one
     # near their limits.
     unfinished = (
@@ -119,30 +179,35 @@ async def submit_quota_refusal(
         .subquery()
     )
     active = (await tx.conn.execute(select(func.count()).select_from(unfinished))).scalar_one()
-    oldest_counted = (
+    # With ``k`` submits accepted before it here, a member needs the
+    # (per_minute - k)-th newest earlier submit: positions per_minute - members .. per_minute - 1.
+    offset = max(0, limits.per_minute - members)
+    recent = (
         await tx.conn.execute(
             select(tasks.c.created_at)
             .where(tasks.c.user_id == user_id, tasks.c.created_at > tx.now - WINDOW)
             .order_by(tasks.c.created_at.desc())
-            .offset(limits.per_minute - 1)
-            .limit(1)
+            .offset(offset)
+            .limit(min(members, limits.per_minute))
         )
-    ).scalar_one_or_none()
-    refusal = submit_refusal(limits, int(active), oldest_counted, tx.now)
-    if refusal is not None:
-        key = (quota_refusals.c.user_id == user_id) & (quota_refusals.c.limit_name == refusal.limit)
-        counted = await tx.conn.execute(
-            update(quota_refusals)
-            .where(key)
-            .values(refusals=quota_refusals.c.refusals + 1, last_at=tx.now)
-        )
-        if counted.rowcount == 0:
-            await tx.conn.execute(
-                quota_refusals.insert().values(
-                    user_id=user_id, limit_name=refusal.limit, refusals=1, last_at=tx.now
-                )
+    ).scalars()
+    return UserQuota(limits=limits, active=int(active), recent=list(recent), offset=offset)
+
+
+async def count_refusals(tx: Tx, user_id: str, limit: str, refusals: int) -> None:
+    """Count ``refusals`` more submits of the user refused by ``limit``."""
+    key = (quota_refusals.c.user_id == user_id) & (quota_refusals.c.limit_name == limit)
+    counted = await tx.conn.execute(
+        update(quota_refusals)
+        .where(key)
+        .values(refusals=quota_refusals.c.refusals + refusals, last_at=tx.now)
+    )
+    if counted.rowcount == 0:
+        await tx.conn.execute(
+            quota_refusals.insert().values(
+                user_id=user_id, limit_name=limit, refusals=refusals, last_at=tx.now
             )
-    return refusal
+        )
 
 
 class AccountQueries(StoreBase):
@@ -215,13 +280,30 @@ class AccountQueries(StoreBase):
                 .values(revoked_at=tx.now)
             )
             await tx.conn.execute(delete(web_sessions).where(web_sessions.c.token_id == row.id))
+            await tx.announce_tokens()
         return await self.token(row.id)
 
-    async def authenticate(self, secret: str) -> Authenticated:
+    async def authenticate(self, secret: str, *, cached: bool = False) -> Authenticated:
         """The user and token a bearer secret stands for; raises ``TokenRefused``.
 
-        A use is recorded on the token at most once per ``LAST_USED_EVERY``.
+        With ``cached`` (API requests), a token accepted less than the token cache's TTL
+        ago is taken from ``store.tokencache`` without a database read; its expiry is still
+        checked against the clock. Without it (signing in to the web UI, the CLI) the
+        database is always asked. A use is recorded on the token at most once per
+        ``LAST_USED_EVERY``.
         """
+        token_hash = hash_secret(secret)
+        if cached and self.token_cache.enabled:
+            self._sync_token_cache()
+            now = self.clock()
+            hit = self.token_cache.get(token_hash, now)
+            if hit is not None:
+                if hit.expires_at is not None and hit.expires_at <= now:
+                    self.token_cache.drop(token_hash)
+                    raise _expired(hit.expires_at)
+                if self._use_is_due(hit.token_id, hit.last_used_at, now):
+                    await self._mark_used(hit.token_id)
+                return Authenticated(user=hit.user, token_id=hit.token_id)
         async with self.read() as conn:
             row = (
                 await conn.execute(
@@ -233,27 +315,48 @@ class AccountQueries(StoreBase):
                         api_tokens.c.last_used_at,
                     )
                     .join(users, users.c.id == api_tokens.c.user_id)
-                    .where(api_tokens.c.token_hash == hash_secret(secret))
+                    .where(api_tokens.c.token_hash == token_hash)
                 )
             ).first()
         now = self.clock()
         if row is None:
+            self.token_cache.drop(token_hash)
             raise TokenRefused("unauthenticated", "the bearer token is not valid")
         if row.revoked_at is not None:
+            self.token_cache.drop(token_hash)
             raise TokenRefused(
                 "token_revoked",
                 f"this token was revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC; "
                 "ask for a new one (`learnpath token create USER`)",
             )
         if row.expires_at is not None and row.expires_at <= now:
-            raise TokenRefused(
-                "token_expired",
-                f"this token expired at {row.expires_at:%Y-%m-%d %H:%M} UTC; "
-                "ask for a new one (`learnpath token create USER`)",
-            )
+            self.token_cache.drop(token_hash)
+            raise _expired(row.expires_at)
+        user = UserRecord.from_row(row)
+        self.token_cache.put(
+            token_hash,
+            CachedToken(
+                user=user,
+                token_id=row.token_id,
+                expires_at=row.expires_at,
+                last_used_at=row.last_used_at,
+                checked_at=now,
+            ),
+        )
         if self._use_is_due(row.token_id, row.last_used_at, now):
             await self._mark_used(row.token_id)
-        return Authenticated(user=UserRecord.from_row(row), token_id=row.token_id)
+        return Authenticated(user=user, token_id=row.token_id)
+
+    def _sync_token_cache(self) -> None:
+        """Forget the cached tokens when a revocation was announced since the last look:
+        by this store at its commit, or by another process through ``NOTIFY``."""
+        self.wakeups.start()  # no-op on SQLite and once listening
+        version = self.tokens_signal.version
+        if version != self._tokens_seen:
+            self.token_cache.clear()
+            self._tokens_seen = version
+
+    _tokens_seen = 0
 
     def _use_is_due(self, token_id: str, last_used: dt.datetime | None, now: dt.datetime) -> bool:
         """Whether this use should be written: the stored one is older than
@@ -293,6 +396,7 @@ class AccountQueries(StoreBase):
                 .where(users.c.id == user.id)
                 .values(max_active_tasks=max_active_tasks, submits_per_minute=submits_per_minute)
             )
+            await tx.announce_tokens()  # cached tokens carry the user's record
         return await self._user_named(user_name)
 
     async def create_session(self, auth: Authenticated, lifetime: dt.timedelta) -> str:

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from learnpath.domain.events import EventType
 from learnpath.store.engine import Engines
 from learnpath.store.outage import OutageLog
-from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, Signal
+from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, TOKENS_CHANNEL, Signal
 from learnpath.store.tables import jobs, task_events, tasks
+from learnpath.store.tokencache import TokenCache
 from learnpath.store.wakeup import Wakeups
 
 
@@ -103,9 +104,6 @@ _INSERT_EVENT = task_events.insert().values(
     data=bindparam("payload"),
     created_at=bindparam("now"),
 )
-#: On PostgreSQL the NOTIFY rides on the insert (one round trip, not two); it is
-#: delivered only when the transaction commits.
-_INSERT_EVENT_NOTIFY = _INSERT_EVENT.returning(func.pg_notify(EVENTS_CHANNEL, bindparam("task")))
 
 
 def _renewal(progress: bool) -> Any:
@@ -138,6 +136,8 @@ class Tx:
     postgres: bool
     jobs_queued: bool = False
     event_tasks: set[str] = field(default_factory=set)
+    #: A token was revoked or a user's record changed: cached tokens are forgotten on commit.
+    tokens_changed: bool = False
     #: In a fenced transaction: whether the job's task had its cancel asked for.
     cancel_requested: bool = False
 
@@ -161,7 +161,7 @@ class Tx:
     ) -> None:
         """Insert event number ``seq``, which the caller took by bumping ``tasks.event_seq``."""
         await self.conn.execute(
-            _INSERT_EVENT_NOTIFY if self.postgres else _INSERT_EVENT,
+            _INSERT_EVENT,
             {
                 "task": task_id,
                 "number": seq,
@@ -170,13 +170,36 @@ class Tx:
                 "now": self.now,
             },
         )
-        self.event_tasks.add(task_id)
+        await self.announce_events(task_id)
+
+    async def announce_events(self, *task_ids: str) -> None:
+        """Wake event followers once this transaction commits."""
+        self.event_tasks.update(task_ids)
 
     async def announce_job(self) -> None:
-        """Wake workers once this transaction commits (NOTIFY is delivered only on commit)."""
+        """Wake workers once this transaction commits."""
         self.jobs_queued = True
-        if self.postgres:
-            await self.conn.execute(select(func.pg_notify(JOBS_CHANNEL, "")))
+
+    async def announce_tokens(self) -> None:
+        """Make every store forget its cached tokens once this transaction commits."""
+        self.tokens_changed = True
+
+    async def send_notifies(self) -> None:
+        """On PostgreSQL, the transaction's ``NOTIFY``s, as its last statement before the
+        commit (delivered only if it commits): one statement, one notification per
+        channel however many jobs or events it wrote, as a listener only learns "look
+        again" from it."""
+        channels = [
+            channel
+            for channel, wanted in (
+                (JOBS_CHANNEL, self.jobs_queued),
+                (EVENTS_CHANNEL, bool(self.event_tasks)),
+                (TOKENS_CHANNEL, self.tokens_changed),
+            )
+            if wanted
+        ]
+        if self.postgres and channels:
+            await self.conn.execute(select(*(func.pg_notify(c, "") for c in channels)))
 
 
 class StoreBase:
@@ -190,6 +213,7 @@ class StoreBase:
         max_attempts: int = 3,
         crash_loop_limit: int = 5,
         clock: Callable[[], dt.datetime] = utcnow,
+        token_cache_seconds: float = 0.0,
     ) -> None:
         self.engines = engines
         self.lease_seconds = lease_seconds
@@ -198,14 +222,19 @@ class StoreBase:
         self.clock = clock
         self.jobs_signal = Signal()
         self.events_signal = Signal()
+        self.tokens_signal = Signal()
         # The store owns its wake-ups: the first wait on either signal starts them.
-        self.wakeups = Wakeups(engines, jobs=self.jobs_signal, events=self.events_signal)
+        self.wakeups = Wakeups(
+            engines, jobs=self.jobs_signal, events=self.events_signal, tokens=self.tokens_signal
+        )
         self.jobs_signal.before_wait = self.wakeups.start
         self.events_signal.before_wait = self.wakeups.start
         self.outage = OutageLog()  # callers report failures; any round trip that works ends it
         # When this process last wrote each token's last use: a burst of requests with one
         # token (hundreds at once) costs one write, not one write attempt each.
         self.token_uses: dict[str, dt.datetime] = {}
+        # Tokens accepted lately (``store.tokencache``); off unless the settings turn it on.
+        self.token_cache = TokenCache(token_cache_seconds)
 
     async def close(self) -> None:
         await self.wakeups.close()
@@ -220,11 +249,14 @@ class StoreBase:
         async with self.engines.writer.begin() as conn:
             tx = Tx(conn=conn, now=self.clock(), postgres=self.is_postgres)
             yield tx
+            await tx.send_notifies()
         self.outage.succeeded()
         if tx.jobs_queued:
             self.jobs_signal.notify()
         if tx.event_tasks:
             self.events_signal.notify()
+        if tx.tokens_changed:
+            self.tokens_signal.notify()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

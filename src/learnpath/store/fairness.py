@@ -41,3 +41,21 @@ async def next_fair_rank(tx: Tx, task_id: str) -> int:
         .returning(users.c.fair_rank)
     )
     return int(rank)
+
+
+async def next_fair_ranks(tx: Tx, user_id: str, count: int) -> int:
+    """Give ``count`` new jobs of one user, queued together, consecutive start tags; the
+    first. The same as ``count`` calls of ``next_fair_rank``: after the first, the user's
+    previous rank + 1 is always the larger (``V`` cannot pass a rank just queued)."""
+    serving = select(func.min(jobs.c.fair_rank)).where(jobs.c.state == "queued")
+    served = select(func.max(jobs.c.fair_rank))
+    virtual_time = func.coalesce(serving.scalar_subquery(), served.scalar_subquery(), 0)
+    following = users.c.fair_rank + 1
+    first = case((virtual_time > following, virtual_time), else_=following)
+    last = await tx.conn.scalar(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(fair_rank=first + (count - 1))
+        .returning(users.c.fair_rank)
+    )
+    return int(last) - (count - 1)

@@ -13,27 +13,123 @@ item where it keeps dying.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
+from collections import Counter
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from learnpath.domain.content import ContentStatus
 from learnpath.domain.events import EventType
-from learnpath.domain.quota import SubmitLimits
+from learnpath.domain.quota import QuotaExceeded, SubmitLimits
 from learnpath.domain.task import IllegalTransition, Step, TaskStatus
-from learnpath.store.accounts import submit_quota_refusal
+from learnpath.store.accounts import count_refusals, lock_quotas, submit_quota_refusal
 from learnpath.store.base import Lease, LeaseLost, StoreBase, Tx, held
+from learnpath.store.fairness import next_fair_ranks
+from learnpath.store.intake import GroupCommit
+from learnpath.store.outage import is_database_outage
 from learnpath.store.records import JobRecord, TaskRecord
-from learnpath.store.tables import concept_content, jobs, step_runs, tasks
+from learnpath.store.tables import concept_content, jobs, step_runs, task_events, tasks
 from learnpath.store.transitions import Finish, Requeue, fail, insert_job, move
 
 log = logging.getLogger(__name__)
 
 busy = tasks.alias("busy")
 """The tasks table once more, to ask whether a job's user has a task running."""
+
+_CREATED_DATA = {"status": TaskStatus.PENDING}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submit waiting for its transaction; its task id is chosen up front."""
+
+    user_id: str
+    request: dict[str, Any]
+    idempotency_key: str | None
+    limits: SubmitLimits | None
+    task_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def _batchable(batch: list[Submission]) -> bool:
+    """Whether one transaction can check every member's quota: a user's members must all
+    bring the same limits (they do: the settings'), or none."""
+    limits: dict[str, SubmitLimits | None] = {}
+    for submission in batch:
+        if limits.setdefault(submission.user_id, submission.limits) != submission.limits:
+            return False
+    return True
+
+
+def _quota_wanted(batch: list[Submission]) -> dict[str, tuple[SubmitLimits, int]]:
+    """Per user with limits: the limits and how many of the batch's submits are theirs."""
+    members = Counter(s.user_id for s in batch)
+    return {s.user_id: (s.limits, members[s.user_id]) for s in batch if s.limits is not None}
+
+
+async def _outcome(
+    write: Awaitable[tuple[TaskRecord, bool]],
+) -> tuple[TaskRecord, bool] | Exception:
+    """The written task, or the exception that is this submit's alone."""
+    try:
+        return await write
+    except Exception as exc:
+        return exc
+
+
+def _task_values(
+    tx: Tx, task_id: str, user_id: str, request: dict[str, Any], idempotency_key: str | None
+) -> dict[str, Any]:
+    """A new task's row: pending, queued, its first event (number 1) already counted."""
+    return {
+        "id": task_id,
+        "user_id": user_id,
+        "status": TaskStatus.PENDING,
+        "current_step": Step.QUEUED,
+        "request": request,
+        "goal": request["goal"],
+        "review": bool(request.get("review", False)),
+        "idempotency_key": idempotency_key,
+        "cancel_requested": False,
+        "edit_rounds": 0,
+        "review_round": 0,
+        "event_seq": 1,
+        "error_step": None,
+        "error_code": None,
+        "error_message": None,
+        "created_at": tx.now,
+        "updated_at": tx.now,
+        "finished_at": None,
+    }
+
+
+def _created_event(tx: Tx, task_id: str) -> dict[str, Any]:
+    return {
+        "task_id": task_id,
+        "seq": 1,
+        "type": EventType.TASK_CREATED,
+        "data": dict(_CREATED_DATA),
+        "created_at": tx.now,
+    }
+
+
+def _job_values(tx: Tx, task_id: str, fair_rank: int, max_attempts: int) -> dict[str, Any]:
+    """A new task's first job, as ``transitions.insert_job`` queues it."""
+    return {
+        "task_id": task_id,
+        "fair_rank": fair_rank,
+        "state": "queued",
+        "attempt": 1,
+        "max_attempts": max_attempts,
+        "available_at": tx.now,
+        "created_at": tx.now,
+    }
 
 
 class QueueQueries(StoreBase):
@@ -51,25 +147,139 @@ class QueueQueries(StoreBase):
         used by this user, the existing task is returned instead. With ``limits`` (every
         user-facing submit passes them), the user's quota is checked in the same
         transaction and a submit past it raises ``QuotaExceeded`` (and is counted).
+
+        Submits arriving together share one transaction (``store.intake``), each with
+        these same guarantees.
         """
         if idempotency_key is not None:
             existing = await self._task_by_key(user_id, idempotency_key)
             if existing is not None:
                 return existing, False
-        task_id = str(uuid.uuid4())
+        submission = Submission(user_id, request, idempotency_key, limits)
+        return await self._intake.submit(submission)
+
+    @functools.cached_property
+    def _intake(self) -> GroupCommit[Submission, tuple[TaskRecord, bool]]:
+        return GroupCommit(self._write_submissions)
+
+    async def _write_submissions(
+        self, batch: list[Submission]
+    ) -> list[tuple[TaskRecord, bool] | BaseException]:
+        """Write a batch of submits together; one by one when that fails for any reason but
+        a database outage (a key a concurrent request just used, a row the database will not
+        take), so a bad submit fails alone."""
+        if len(batch) == 1:
+            return [await _outcome(self._submit_one(batch[0], recheck=False))]
+        if _batchable(batch):
+            try:
+                return await self._submit_together(batch)
+            except Exception as exc:
+                if is_database_outage(exc):
+                    raise  # every submit gets the outage (503); one by one would not help
+                log.debug("a batch of %d submits is written one by one: %r", len(batch), exc)
+        return [await _outcome(self._submit_one(submission)) for submission in batch]
+
+    async def _submit_one(
+        self, submission: Submission, *, recheck: bool = True
+    ) -> tuple[TaskRecord, bool]:
+        """One submit in its own transaction (what a batch of one is). ``recheck`` looks
+        for its idempotency key again (``submit_task`` looked before it waited)."""
+        user_id, key = submission.user_id, submission.idempotency_key
+        if key is not None and recheck:
+            existing = await self._task_by_key(user_id, key)
+            if existing is not None:
+                return existing, False
         refusal = record = None
         try:
             async with self.write() as tx:
-                if limits is not None:
-                    refusal = await submit_quota_refusal(tx, user_id, limits)
+                if submission.limits is not None:
+                    refusal = await submit_quota_refusal(tx, user_id, submission.limits)
                 if refusal is None:
-                    record = await self._insert_task(tx, task_id, user_id, request, idempotency_key)
+                    record = await self._insert_task(
+                        tx, submission.task_id, user_id, submission.request, key
+                    )
         except IntegrityError as exc:
-            return await self._task_of_key(user_id, idempotency_key, exc), False
+            return await self._task_of_key(user_id, key, exc), False
         if refusal is not None:
             raise refusal  # after the commit, which counted it
         assert record is not None
         return record, True
+
+    async def _submit_together(
+        self, batch: list[Submission]
+    ) -> list[tuple[TaskRecord, bool] | BaseException]:
+        """Several submits in one transaction, each as ``_submit_one`` would write it.
+
+        In batch order: a repeat of a key used earlier in the batch gets that task; a
+        submit past its user's quota (earlier members of the batch counted) is refused and
+        counted; the rest are inserted with multi-row inserts (tasks, their
+        ``task_created`` events, their jobs with consecutive fair ranks per user), with
+        one ``NOTIFY`` per channel.
+        """
+        plan: list[Submission | QuotaExceeded] = []
+        accepted: dict[str, Submission] = {}
+        by_key: dict[tuple[str, str], Submission] = {}
+        async with self.write() as tx:
+            quotas = await lock_quotas(tx, _quota_wanted(batch))
+            refused: Counter[tuple[str, str]] = Counter()
+            for submission in batch:
+                key = submission.idempotency_key
+                earlier = by_key.get((submission.user_id, key)) if key is not None else None
+                if earlier is not None:
+                    plan.append(earlier)
+                    continue
+                quota = quotas.get(submission.user_id)
+                refusal = quota.refusal(tx.now) if quota is not None else None
+                if refusal is not None:
+                    refused[submission.user_id, refusal.limit] += 1
+                    plan.append(refusal)
+                    continue
+                if quota is not None:
+                    quota.accepted += 1
+                accepted[submission.task_id] = submission
+                if key is not None:
+                    by_key[submission.user_id, key] = submission
+                plan.append(submission)
+            for (user_id, limit), count in sorted(refused.items()):
+                await count_refusals(tx, user_id, limit, count)
+            records = await self._insert_tasks(tx, list(accepted.values()))
+        outcomes: list[tuple[TaskRecord, bool] | BaseException] = []
+        for submission, step in zip(batch, plan, strict=True):
+            if isinstance(step, QuotaExceeded):
+                outcomes.append(step)
+            else:
+                outcomes.append((records[step.task_id], step is submission))
+        return outcomes
+
+    async def _insert_tasks(self, tx: Tx, batch: list[Submission]) -> dict[str, TaskRecord]:
+        """Insert the tasks, their first events and their jobs, several rows a statement."""
+        if not batch:
+            return {}
+        rows = (
+            await tx.conn.execute(
+                tasks.insert().returning(*tasks.c),
+                [
+                    _task_values(tx, s.task_id, s.user_id, s.request, s.idempotency_key)
+                    for s in batch
+                ],
+            )
+        ).all()
+        await tx.conn.execute(
+            task_events.insert(),
+            [_created_event(tx, s.task_id) for s in batch],
+        )
+        ranks: dict[str, int] = {}
+        per_user = Counter(s.user_id for s in batch)
+        for user_id in sorted(per_user):
+            ranks[user_id] = await next_fair_ranks(tx, user_id, per_user[user_id])
+        job_rows = []
+        for s in batch:
+            job_rows.append(_job_values(tx, s.task_id, ranks[s.user_id], self.max_attempts))
+            ranks[s.user_id] += 1
+        await tx.conn.execute(jobs.insert(), job_rows)
+        await tx.announce_events(*(s.task_id for s in batch))
+        await tx.announce_job()
+        return {row.id: TaskRecord.from_row(row) for row in rows}
 
     async def _insert_task(
         self,
@@ -83,26 +293,11 @@ class QueueQueries(StoreBase):
         row = (
             await tx.conn.execute(
                 tasks.insert()
-                .values(
-                    id=task_id,
-                    user_id=user_id,
-                    status=TaskStatus.PENDING,
-                    current_step=Step.QUEUED,
-                    request=request,
-                    goal=request["goal"],
-                    review=bool(request.get("review", False)),
-                    idempotency_key=idempotency_key,
-                    cancel_requested=False,
-                    edit_rounds=0,
-                    review_round=0,
-                    event_seq=1,
-                    created_at=tx.now,
-                    updated_at=tx.now,
-                )
+                .values(**_task_values(tx, task_id, user_id, request, idempotency_key))
                 .returning(*tasks.c)
             )
         ).one()
-        await tx.record_event(task_id, 1, EventType.TASK_CREATED, {"status": TaskStatus.PENDING})
+        await tx.record_event(task_id, 1, EventType.TASK_CREATED, _CREATED_DATA)
         await insert_job(tx, task_id, self.max_attempts)
         return TaskRecord.from_row(row)
 
@@ -364,27 +559,39 @@ class QueueQueries(StoreBase):
                 await tx.announce_job()
             return int(result.rowcount)
 
-    async def unpublished_jobs(self, limit: int = 100) -> list[int]:
-        async with self.read() as conn:
-            rows = await conn.execute(
-                select(jobs.c.id)
-                .where(jobs.c.state == "queued", jobs.c.published_at.is_(None))
-                .order_by(jobs.c.fair_rank, jobs.c.id)
-                .limit(limit)
-            )
-            return [int(r.id) for r in rows]
+    async def unpublished_jobs(
+        self, limit: int = 100, *, conn: AsyncConnection | None = None
+    ) -> list[int]:
+        """Queued jobs not yet sent to the broker, in claim order; read on ``conn`` when
+        the caller already holds one (the relay: its publish lock's), else on a new one."""
+        query = (
+            select(jobs.c.id)
+            .where(jobs.c.state == "queued", jobs.c.published_at.is_(None))
+            .order_by(jobs.c.fair_rank, jobs.c.id)
+            .limit(limit)
+        )
+        if conn is not None:
+            return [int(r.id) for r in await conn.execute(query)]
+        async with self.read() as own:
+            return [int(r.id) for r in await own.execute(query)]
 
-    async def mark_published(self, job_ids: list[int]) -> None:
+    async def mark_published(
+        self, job_ids: list[int], *, conn: AsyncConnection | None = None
+    ) -> None:
+        """Record that these jobs were sent to the broker: in the caller's transaction on
+        ``conn`` (the relay's, holding its publish lock), else in one of its own."""
         if not job_ids:
             return
+        marked = (
+            update(jobs)
+            .where(jobs.c.id.in_(job_ids), jobs.c.state == "queued", jobs.c.published_at.is_(None))
+            .values(published_at=self.clock())
+        )
+        if conn is not None:
+            await conn.execute(marked)
+            return
         async with self.write() as tx:
-            await tx.conn.execute(
-                update(jobs)
-                .where(
-                    jobs.c.id.in_(job_ids), jobs.c.state == "queued", jobs.c.published_at.is_(None)
-                )
-                .values(published_at=tx.now)
-            )
+            await tx.conn.execute(marked.values(published_at=tx.now))
 
     async def crash_streak(self, job_id: int) -> int | None:
         """How many times in a row the job's worker died with no progress (None: no job)."""

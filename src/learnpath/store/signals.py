@@ -17,6 +17,8 @@ from collections.abc import Callable
 #: The PostgreSQL NOTIFY channels that mirror the store's two signals across processes.
 JOBS_CHANNEL = "learnpath_jobs"
 EVENTS_CHANNEL = "learnpath_events"
+#: A token was revoked or a user's record changed: stores forget the tokens they cached.
+TOKENS_CHANNEL = "learnpath_tokens"
 
 
 class Signal:

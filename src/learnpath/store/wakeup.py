@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from learnpath.backoff import Backoff
 from learnpath.store.engine import Engines, is_dropped_connection
-from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, Signal
+from learnpath.store.signals import EVENTS_CHANNEL, JOBS_CHANNEL, TOKENS_CHANNEL, Signal
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,13 @@ RECONNECT = Backoff(base=0.5, cap=10.0)
 class Wakeups:
     """The store's one LISTEN connection (PostgreSQL), feeding its in-process signals."""
 
-    def __init__(self, engines: Engines, *, jobs: Signal, events: Signal) -> None:
+    def __init__(
+        self, engines: Engines, *, jobs: Signal, events: Signal, tokens: Signal | None = None
+    ) -> None:
         self.engines = engines
         self.jobs = jobs
         self.events = events
+        self.tokens = tokens if tokens is not None else Signal()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         #: True while the LISTEN connection is up and registered for both channels.
@@ -94,11 +97,13 @@ class Wakeups:
                 connection.add_termination_listener(lambda _, done=closed: done.set())
                 await connection.add_listener(JOBS_CHANNEL, self._on_jobs)
                 await connection.add_listener(EVENTS_CHANNEL, self._on_events)
+                await connection.add_listener(TOKENS_CHANNEL, self._on_tokens)
                 failures = 0
                 self.connected = True
                 # Notifications sent while not listening are lost: wake everyone once.
                 self.jobs.notify()
                 self.events.notify()
+                self.tokens.notify()
                 while not connection.is_closed():
                     # A terminated backend ends the wait at once; the ping finds a server
                     # that went away silently. A dead connection is never pinged again.
@@ -125,3 +130,6 @@ class Wakeups:
 
     def _on_events(self, *_: Any) -> None:
         self.events.notify()
+
+    def _on_tokens(self, *_: Any) -> None:
+        self.tokens.notify()
