@@ -229,8 +229,8 @@ def test_the_worker_keeps_the_http_clients_request_lines_out_of_its_log(
     from learnpath.dispatch.celery_app import worker_app
 
     caplog.set_level(logging.INFO)  # the worker's level
-    for name in HTTP_CLIENT_LOGGERS:
-        logging.getLogger(name).setLevel(logging.NOTSET)
+    for name in HTTP_CLIENT_LOGGERS:  # caplog restores each logger's level afterwards
+        caplog.set_level(logging.NOTSET, logger=name)
     assert logging.getLogger("httpx2").isEnabledFor(logging.INFO)
     worker_app(settings(broker_url="redis://127.0.0.1:6379/15"))
     assert all(

@@ -57,6 +57,7 @@ def test_every_logger_is_masked_once_installed(
     redaction: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="httpx")  # learnpath quiets it in its commands
     logging.getLogger("httpx").info(
         'HTTP Request: %s %s "%s"', "POST", "https://user:pw123456@api.example/v1", "200 OK"
     )
@@ -92,6 +93,7 @@ def test_httpx_request_lines_are_masked(redaction: None, caplog: pytest.LogCaptu
     import httpx
 
     caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="httpx")  # learnpath quiets it in its commands
     with httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200))) as client:
         client.get(
             "https://learner:pw-Secret-123@models.example/v1/chat?api_key=K3Y-VALUE-99",
