@@ -2,8 +2,10 @@
 
 The reference is a pydantic-ai ``Agent`` built as the structured agents were built before
 (``ToolOutput`` or ``NativeOutput`` named after the output tool, ``retries={"output": n}``,
-the editor's check as an output validator). Both ask an OpenAI chat model whose HTTP
-transport records each request body and answers from a script; the bodies must be equal,
+the editor's check as an output validator), on pydantic-ai's OpenAI chat model over the
+SDK's own client. The agent asks on the model a team builds (``ModelCache``: the
+``LeanOpenAI`` client, parameters customized once). Both models' HTTP transport records each
+request body and answers from a script; the bodies must be equal,
 request by request, including the re-asks, and so must the answers and the errors.
 """
 
@@ -42,6 +44,7 @@ from learnpath.domain.roadmap import EditError, EditPlan, Framework, apply_edits
 from learnpath.llm.errors import MODEL_OUTPUT_INVALID, MODEL_REFUSED, ModelCallError
 from learnpath.llm.guard import GuardedModel
 from learnpath.llm.limits import ModelLimiter
+from learnpath.llm.models import ModelCache, parse_model_spec
 from learnpath.llm.retry import RetryPolicy
 from learnpath.llm.usage import track_usage
 from tests.schema_contract import AGENTS, FRAMEWORK
@@ -112,13 +115,22 @@ class Scripted:
         self.bodies.append(json.loads(request.content))
         return httpx.Response(200, json=self.script.pop(0))
 
-    def model(self) -> GuardedModel:
-        client = AsyncOpenAI(
-            base_url="http://model.invalid/v1",
-            api_key="k",
-            http_client=httpx.AsyncClient(transport=httpx.MockTransport(self._handle)),
-        )
-        chat = OpenAIChatModel("m", provider=OpenAIProvider(openai_client=client))
+    def _http_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.MockTransport(self._handle))
+
+    def model(self, *, as_a_team_builds_it: bool = False) -> GuardedModel:
+        """The SDK's own client and pydantic-ai's model, or (``as_a_team_builds_it``) the
+        model a team's ``ModelCache`` builds: a ``LeanOpenAI`` client, parameters
+        customized once."""
+        chat: Model
+        if as_a_team_builds_it:
+            cache = ModelCache(own_clients=True, http_client_factory=self._http_client)
+            chat = cache.model(parse_model_spec("http://model.invalid/v1#m"), "k")
+        else:
+            client = AsyncOpenAI(
+                base_url="http://model.invalid/v1", api_key="k", http_client=self._http_client()
+            )
+            chat = OpenAIChatModel("m", provider=OpenAIProvider(openai_client=client))
         return GuardedModel(
             chat,
             display_name="m",
@@ -169,7 +181,7 @@ async def both(
 ) -> tuple[Scripted, Scripted, Any, Any]:
     """Ask through ``build``'s agent and through the reference; the transports and outcomes."""
     direct, through_run = Scripted(script), Scripted(script)
-    agent = build(direct.model(), retries, style)
+    agent = build(direct.model(as_a_team_builds_it=True), retries, style)
     reference = reference_agent(
         build(through_run.model(), retries, style), through_run.model(), style
     )

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import pydantic_ai.models
 import pytest
+from pydantic_ai.models import ModelRequestParameters
 from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.tools import ToolDefinition
 
 from learnpath.agents.llm_team import LLMTeam
 from learnpath.llm.errors import ModelCallError
 from learnpath.llm.models import (
     HTTP_CLIENT_LOGGERS,
     PROXY_VARIABLES,
+    ModelCache,
     build_remote_model,
     check_agent_models,
     model_for,
     parse_model_spec,
     spec_for_agent,
 )
+from learnpath.llm.openai_chat import LeanOpenAI
 from tests.unit.conftest_llm import settings
 
 
@@ -206,13 +210,78 @@ async def test_a_teams_openai_compatible_endpoints_talk_through_aiohttp(
     await team.aclose()
 
 
-async def test_behind_a_proxy_a_team_keeps_the_sdks_httpx_client(
+async def test_behind_a_proxy_a_team_uses_an_httpx_client_it_closes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     team = LLMTeam(settings(model="http://127.0.0.1:9/v1#tiny"))
-    assert type(_transport_of(_models_of(team)["quiz"])).__name__ != "AiohttpTransport"
+    quiz = _models_of(team)["quiz"]
+    assert type(_transport_of(quiz)).__name__ != "AiohttpTransport"
+    assert isinstance(quiz, OpenAIChatModel) and isinstance(quiz.client, LeanOpenAI)
+    http_client = quiz.client._client
+    assert not http_client.is_closed
     await team.aclose()
+    assert http_client.is_closed
+
+
+@pytest.mark.parametrize("value", ["http://127.0.0.1:9/v1#tiny", "openai-chat:gpt-4o"])
+async def test_a_teams_openai_compatible_models_use_the_lean_client(value: str) -> None:
+    team = LLMTeam(settings(model=value, model_api_key="sk-team"))
+    quiz = _models_of(team)["quiz"]
+    assert isinstance(quiz, OpenAIChatModel) and isinstance(quiz.client, LeanOpenAI)
+    assert quiz.client.api_key == "sk-team"
+    await team.aclose()
+
+
+async def test_a_teams_openai_model_reads_the_sdks_variables_without_a_configured_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ModelCallError) as caught:
+        LLMTeam(settings(model="openai-chat:gpt-4o"))
+    assert caught.value.code == "model_misconfigured"
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    team = LLMTeam(settings(model="openai-chat:gpt-4o"))
+    quiz = _models_of(team)["quiz"]
+    assert isinstance(quiz, OpenAIChatModel) and isinstance(quiz.client, LeanOpenAI)
+    assert quiz.client.api_key == "api-key-not-set"  # a keyless local server, as pydantic-ai does
+    assert str(quiz.client.base_url).rstrip("/") == "http://127.0.0.1:9/v1"
+    await team.aclose()
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    team = LLMTeam(settings(model="openai-chat:gpt-4o"))
+    quiz = _models_of(team)["quiz"]
+    assert isinstance(quiz, OpenAIChatModel) and quiz.client.api_key == "sk-from-the-environment"
+    await team.aclose()
+
+
+def test_a_remote_model_customizes_each_parameters_object_once() -> None:
+    spec = parse_model_spec("http://127.0.0.1:9/v1#tiny")
+    model = ModelCache().model(spec, "k")
+    fresh = build_remote_model(spec, "k")  # pydantic-ai's own, customizing every time
+    tool = ToolDefinition(
+        name="final_result",
+        parameters_json_schema={
+            "type": "object",
+            "properties": {"a": {"type": "string", "default": "x"}},
+        },
+        strict=True,
+    )
+    first = ModelRequestParameters(output_mode="tool", output_tools=[tool])
+    second = ModelRequestParameters(output_mode="tool", output_tools=[tool])
+    customized = model.customize_request_parameters(first)
+    assert customized == fresh.customize_request_parameters(first)
+    assert customized.output_tools[0].parameters_json_schema != tool.parameters_json_schema
+    assert model.customize_request_parameters(first) is customized
+    again = model.customize_request_parameters(second)
+    assert again is not customized and again == customized
+    many = [ModelRequestParameters(output_tools=[tool]) for _ in range(300)]
+    for parameters in many:  # more than it keeps: still right for each
+        assert model.customize_request_parameters(parameters) == fresh.customize_request_parameters(
+            parameters
+        )
 
 
 def test_a_model_built_outside_a_team_keeps_the_sdks_httpx_client() -> None:

@@ -26,8 +26,15 @@ A team's OpenAI-compatible endpoints (a base URL, or the ``openai`` provider of 
 aiohttp, the OpenAI SDK's documented alternative transport (``DefaultAioHttpClient``), not
 httpx: with hundreds of requests in flight httpx's connection pool scans every connection
 for each request, and a worker spent 3x the CPU per call on it (bench/README.md). aiohttp
-does not read the ``HTTP(S)_PROXY`` variables, so when one is set the SDK's httpx client is
-used, which does. The team closes the clients it opened (``ModelCache.aclose``).
+does not read the ``HTTP(S)_PROXY`` variables, so when one is set pydantic-ai's httpx client
+is used, which does. Their SDK client is ``LeanOpenAI`` (``learnpath.llm.openai_chat``), which
+posts plain chat bodies without the SDK's typed transform. The team closes the clients it
+opened (``ModelCache.aclose``).
+
+A team's remote models adapt each request's parameters to their provider (pydantic-ai's
+``customize_request_parameters``, a walk of every tool's JSON schema) once per parameters
+object instead of once per request: the structured agents build their parameters once
+(``learnpath.agents.asking``), and the walk was a tenth of a worker's CPU per model call.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic_ai.models import Model, infer_model
+from pydantic_ai.models import Model, ModelRequestParameters, infer_model
 from pydantic_ai.providers import Provider, infer_provider, infer_provider_class
 
 from learnpath.llm.errors import MODEL_MISCONFIGURED, ModelCallError
@@ -154,10 +161,16 @@ class ModelCache:
     providers keep the SDK's own httpx client.
     """
 
-    def __init__(self, *, own_clients: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        own_clients: bool = False,
+        http_client_factory: Callable[[], Any] | None = None,
+    ) -> None:
         self._models: dict[tuple[ModelSpec, str | None], Model] = {}
         self._providers: dict[tuple[str, str | None], Provider[Any]] = {}
         self._own_clients = own_clients
+        self._http_client_factory = http_client_factory
         self._clients: list[Any] = []
 
     def model(self, spec: ModelSpec, api_key: str | None) -> Model:
@@ -168,6 +181,7 @@ class ModelCache:
                 model = offline_model()
             else:
                 model = build_remote_model(spec, api_key, providers=self)
+                customize_once(model)
             self._models[key] = model
         return model
 
@@ -179,16 +193,44 @@ class ModelCache:
         return provider
 
     def http_client(self) -> Any:
-        """The HTTP client for a new OpenAI-compatible provider: aiohttp's, owned by this
-        cache, or None (the SDK builds its httpx client) when the cache does not own its
-        clients or a proxy is configured."""
-        if not self._own_clients or any(os.environ.get(name) for name in PROXY_VARIABLES):
+        """The HTTP client for a new OpenAI-compatible provider, owned by this cache: aiohttp's,
+        or pydantic-ai's httpx client when a proxy is configured (``http_client_factory``
+        when given). None when the cache does not own its clients (the provider builds its
+        own)."""
+        if not self._own_clients:
             return None
-        from openai import DefaultAioHttpClient
+        if self._http_client_factory is not None:
+            client = self._http_client_factory()
+        elif any(os.environ.get(name) for name in PROXY_VARIABLES):
+            from pydantic_ai.models import create_async_httpx2_client
 
-        client = DefaultAioHttpClient()
+            client = create_async_httpx2_client()
+        else:
+            from openai import DefaultAioHttpClient
+
+            client = DefaultAioHttpClient()
         self._clients.append(client)
         return client
+
+    def openai_provider(self, *, base_url: str | None, api_key: str | None) -> Provider[Any]:
+        """pydantic-ai's ``OpenAIProvider`` for ``base_url`` (the ``OPENAI_BASE_URL`` variable
+        or OpenAI's when None): over a ``LeanOpenAI`` client and an HTTP client of this cache's
+        when it owns its clients, otherwise as pydantic-ai builds it."""
+        from pydantic_ai.providers.openai import OpenAIProvider
+
+        if not self._own_clients or (
+            api_key is None
+            and "OPENAI_API_KEY" not in os.environ
+            and base_url is None
+            and "OPENAI_BASE_URL" not in os.environ
+        ):  # the provider raises its own missing-key error in the second case
+            return OpenAIProvider(base_url=base_url, api_key=api_key)
+        if api_key is None and "OPENAI_API_KEY" not in os.environ:
+            api_key = "api-key-not-set"  # pydantic-ai's placeholder for keyless local servers
+        from learnpath.llm.openai_chat import LeanOpenAI
+
+        client = LeanOpenAI(base_url=base_url, api_key=api_key, http_client=self.http_client())
+        return OpenAIProvider(openai_client=client)
 
     async def aclose(self) -> None:
         """Close the HTTP clients this cache opened (their connections, their sessions)."""
@@ -207,16 +249,11 @@ def build_remote_model(
     cache = providers if providers is not None else ModelCache()
     if spec.kind == "base_url":
         from pydantic_ai.models.openai import OpenAIChatModel
-        from pydantic_ai.providers.openai import OpenAIProvider
 
         base_url = spec.base_url
 
         def build() -> Provider[Any]:
-            return OpenAIProvider(
-                base_url=base_url,
-                api_key=api_key or "not-needed",
-                http_client=cache.http_client(),
-            )
+            return cache.openai_provider(base_url=base_url, api_key=api_key or "not-needed")
 
         provider = cache.provider(f"url:{base_url}", api_key, build)
         return OpenAIChatModel(spec.model, provider=provider)
@@ -244,9 +281,7 @@ def _provider_factory(api_key: str | None, cache: ModelCache) -> Any:
         def build() -> Provider[Any]:
             provider_class: Any = infer_provider_class(name)
             if provider_class is OpenAIProvider:  # openai, openai-chat, openai-responses
-                result: Provider[Any] = provider_class(
-                    api_key=api_key, http_client=cache.http_client()
-                )
+                result: Provider[Any] = cache.openai_provider(base_url=None, api_key=api_key)
             elif api_key is None:
                 result = infer_provider(name)
             else:
@@ -257,6 +292,49 @@ def _provider_factory(api_key: str | None, cache: ModelCache) -> Any:
         return provider
 
     return factory
+
+
+class _CustomizedOnce:
+    """A model's ``customize_request_parameters``, run once per parameters object.
+
+    The result depends only on the parameters and the model's profile, and neither changes:
+    pydantic-ai builds new parameters rather than changing them, and so do learnpath's
+    agents. The parameters are held with their result, so an id is never mistaken for
+    another object's; a team builds a few dozen of them (one per agent, output style and
+    instructions text), and the memory is dropped past ``LIMIT`` should a caller build new
+    parameters per request.
+    """
+
+    LIMIT = 256
+
+    def __init__(
+        self, customize: Callable[[ModelRequestParameters], ModelRequestParameters]
+    ) -> None:
+        self._customize = customize
+        self._done: dict[int, tuple[ModelRequestParameters, ModelRequestParameters]] = {}
+
+    def __call__(self, model_request_parameters: ModelRequestParameters) -> ModelRequestParameters:
+        parameters = model_request_parameters
+        found = self._done.get(id(parameters))
+        if found is not None and found[0] is parameters:
+            return found[1]
+        customized = self._customize(parameters)
+        if len(self._done) >= self.LIMIT:
+            self._done.clear()
+        self._done[id(parameters)] = (parameters, customized)
+        return customized
+
+
+def customize_once(model: Model) -> None:
+    """Make ``model`` customize each parameters object once (see ``_CustomizedOnce``).
+
+    ``customize_request_parameters`` is the hook pydantic-ai documents for subclasses; the
+    model's own ``request`` calls it, so it is replaced on the instance, whatever the
+    provider's model class.
+    """
+    model.customize_request_parameters = _CustomizedOnce(  # type: ignore[method-assign]
+        model.customize_request_parameters
+    )
 
 
 def _safe_url(url: str) -> str:
